@@ -1,0 +1,135 @@
+package org.hemastream;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.ThreadingModel;
+import org.apache.kafka.clients.admin.Admin;
+import org.hemastream.config.ServiceConfig;
+import org.hemastream.inference.BatchClassifier;
+import org.hemastream.inference.CellClassifier;
+import org.hemastream.inference.ClassifierConfig;
+import org.hemastream.inference.ImageDecoder;
+import org.hemastream.inference.ImageLimits;
+import org.hemastream.inference.OnnxBatchClassifier;
+import org.hemastream.ingest.SpecimenConsumerVerticle;
+import org.hemastream.kafka.Topics;
+import org.hemastream.observability.HttpVerticle;
+import org.hemastream.observability.ServiceMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One running hemastream instance: the cell model loaded, the topics checked (created when missing, input
+ * partition counts equal), the ingest verticle consuming and the HTTP verticle serving metrics and
+ * health. {@link #start} completes only when the consumer is subscribed and HTTP listens.
+ */
+public final class HemastreamService {
+
+    private static final Logger log = LoggerFactory.getLogger(HemastreamService.class);
+
+    private final Vertx vertx;
+    private final ServiceMetrics metrics;
+    private final SpecimenConsumerVerticle ingest;
+    private final HttpVerticle http;
+    private final List<String> deployments = new ArrayList<>();
+    private final AutoCloseable resources;
+
+    private HemastreamService(Vertx vertx, ServiceMetrics metrics, SpecimenConsumerVerticle ingest, HttpVerticle http,
+                              AutoCloseable resources) {
+        this.vertx = vertx;
+        this.metrics = metrics;
+        this.ingest = ingest;
+        this.http = http;
+        this.resources = resources;
+    }
+
+    /** Loads the reference (or configured) ONNX cell model. Blocking: call on a worker or at start-up. */
+    public static OnnxBatchClassifier loadClassifier(ServiceConfig config) throws Exception {
+        ServiceConfig.InferenceConfig inf = config.inference();
+        ClassifierConfig cc = ClassifierConfig.defaults().withModelPath(inf.model())
+                .withExecutionProvider(inf.executionProvider()).withThreads(inf.intraOpThreads(), 1)
+                .withImageLimits(inf.maxImageBytes(), inf.maxImagePixels());
+        CellClassifier classifier = CellClassifier.open(cc);
+        log.info("cell model {} loaded from {} on {}", classifier.metadata().modelVersion(), classifier.source(),
+                classifier.executionProvider());
+        return new OnnxBatchClassifier(classifier, new ImageDecoder(new ImageLimits(inf.maxImageBytes(), inf.maxImagePixels())));
+    }
+
+    /** Starts with the model the configuration names. */
+    public static Future<HemastreamService> start(Vertx vertx, ServiceConfig config) {
+        return vertx.executeBlocking(() -> loadClassifier(config), false)
+                .compose(c -> start(vertx, config, c, c));
+    }
+
+    /**
+     * Starts with a given classifier (tests wrap the real one, e.g. to slow it down).
+     *
+     * @param resources closed when the service stops
+     */
+    public static Future<HemastreamService> start(Vertx vertx, ServiceConfig config, BatchClassifier classifier,
+                                                  AutoCloseable resources) {
+        ServiceMetrics metrics = new ServiceMetrics();
+        SpecimenConsumerVerticle ingest = new SpecimenConsumerVerticle(config, classifier, metrics);
+        HttpVerticle http = new HttpVerticle(metrics, ingest::readiness, config.http().host(), config.http().port());
+        HemastreamService service = new HemastreamService(vertx, metrics, ingest, http, resources);
+        return vertx.executeBlocking(() -> {
+                    ensureTopics(config);
+                    return null;
+                }, false)
+                .compose(v -> vertx.deployVerticle(ingest, new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP)))
+                .compose(id -> {
+                    service.deployments.add(id);
+                    return vertx.deployVerticle(http);
+                })
+                .map(id -> {
+                    service.deployments.add(id);
+                    log.info("hemastream ready to consume from {}; http on port {}", config.kafka().bootstrapServers(),
+                            http.actualPort());
+                    return service;
+                });
+    }
+
+    private static void ensureTopics(ServiceConfig config) {
+        ServiceConfig.TopicsConfig t = config.topics();
+        Map<String, Object> props = new java.util.HashMap<>(config.kafka().clientSettings());
+        props.put("bootstrap.servers", config.kafka().bootstrapServers());
+        props.remove("group.id");
+        try (Admin admin = Admin.create(props)) {
+            new Topics(t.cbc(), t.captures(), t.cellResults(), t.blastAlerts(), t.diagnosticScores(), t.deadLetters())
+                    .ensureTopics(admin, t.partitions(), t.replicationFactor());
+        }
+    }
+
+    public ServiceMetrics metrics() {
+        return metrics;
+    }
+
+    public int httpPort() {
+        return http.actualPort();
+    }
+
+    public SpecimenConsumerVerticle.FlowStats flowStats() {
+        return ingest.flowStats();
+    }
+
+    /** Undeploys (committing what is safe) and closes the model. */
+    public Future<Void> stop() {
+        Future<Void> f = Future.succeededFuture();
+        for (int i = deployments.size() - 1; i >= 0; i--) {
+            String id = deployments.get(i);
+            f = f.compose(v -> vertx.undeploy(id));
+        }
+        return f.andThen(ar -> {
+            try {
+                resources.close();
+            } catch (Exception e) {
+                log.warn("closing resources: {}", e.toString());
+            }
+        });
+    }
+}

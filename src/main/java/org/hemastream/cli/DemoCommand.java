@@ -1,0 +1,207 @@
+package org.hemastream.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.Vertx;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.hemastream.HemastreamService;
+import org.hemastream.config.ConfigException;
+import org.hemastream.config.ServiceConfig;
+import org.hemastream.kafka.EmbeddedKafkaBroker;
+import org.hemastream.sim.AnalyzerLineSimulator;
+import org.hemastream.sim.DemoPack;
+import org.hemastream.sim.SimulationOptions;
+import org.hemastream.sim.Specimen;
+import org.hemastream.sim.SpecimenCell;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code hemastream demo}: everything on one machine — an in-JVM Kafka broker, the service, and the
+ * analyzer-line simulator replaying the demo pack (real DeepAPL AML/APL smears and healthy PBC smears
+ * with synthetic CBCs). Shows alerts live as they are published, beside the dataset's ground truth,
+ * then a summary table; exits when every specimen is done unless {@code --follow}.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Embedded broker + service + simulator on the demo pack; live alerts, then a summary.")
+public final class DemoCommand implements Callable<Integer> {
+
+    @Mixin
+    ConfigOptions options;
+
+    @Option(names = "--datasets", paramLabel = "DIR",
+            description = "replay every DeepAPL test patient and healthy PBC smears from this datasets folder instead of the pack")
+    Path datasets;
+
+    @Option(names = "--rate", paramLabel = "CELLS_PER_S", description = "cell images per second (default: ${DEFAULT-VALUE})")
+    double rate = 200;
+
+    @Option(names = "--follow", description = "keep running after the pack (Ctrl-C to stop)")
+    boolean follow;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "give up waiting for outputs after (default: ${DEFAULT-VALUE})")
+    int timeoutSeconds = 300;
+
+    private final ObjectMapper mapper = new ObjectMapper();
+
+    /** What the demo saw for one specimen. */
+    private static final class Seen {
+        int cellResults;
+        int flaggedBlasts;
+        int trueBlastsFlagged;
+        String preliminaryLatency = "-";
+        Integer finalBlasts;
+        String finalPercent = "";
+        boolean cbcFlag;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = System.out;
+        DemoPack pack = datasets == null ? DemoPack.load() : DemoPack.fromDatasets(datasets, 10, DemoPack.DEFAULT_SEED);
+        ServiceConfig base;
+        try {
+            base = options.serviceConfig();
+        } catch (ConfigException e) {
+            System.err.println("hemastream: " + e.getMessage());
+            return 2;
+        }
+        out.println("Starting an in-JVM Kafka broker (KRaft) on 127.0.0.1 …");
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+            ServiceConfig config = base.withBootstrap(broker.bootstrapServers());
+            out.printf("broker %s up in %.1f s; loading the cell model and starting the service …%n",
+                    broker.bootstrapServers(), broker.startupTime().toMillis() / 1000.0);
+            Vertx vertx = Vertx.vertx();
+            HemastreamService service = HemastreamService.start(vertx, config).await(120, TimeUnit.SECONDS);
+            out.printf("service up: http://127.0.0.1:%d/metrics  /health/ready%n", service.httpPort());
+            Map<String, Specimen> bySpecimen = new LinkedHashMap<>();
+            pack.specimens().forEach(s -> bySpecimen.put(s.specimenId(), s));
+            Map<String, Seen> seen = new HashMap<>();
+            out.printf("%nReplaying %d specimens (%d cells) at %.0f cells/s. Live blast alerts:%n%n",
+                    bySpecimen.size(), pack.specimens().stream().mapToInt(s -> s.cells().size()).sum(), rate);
+
+            Thread simulator = new Thread(() -> {
+                SimulationOptions so = SimulationOptions.defaults().withCellsPerSecond(rate)
+                        .withTopics(config.topics().cbc(), config.topics().captures());
+                try (AnalyzerLineSimulator sim = AnalyzerLineSimulator.connect(broker.bootstrapServers(), so, Map.of())) {
+                    sim.run(pack.specimens());
+                }
+            }, "demo-simulator");
+            simulator.start();
+
+            Instant deadline = Instant.now().plusSeconds(timeoutSeconds);
+            try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                    "bootstrap.servers", broker.bootstrapServers(), "group.id", "hemastream-demo-console",
+                    "auto.offset.reset", "earliest"), new StringDeserializer(), new ByteArrayDeserializer())) {
+                consumer.subscribe(List.of(config.topics().blastAlerts(), config.topics().cellResults(),
+                        config.topics().deadLetters()));
+                while (follow || (Instant.now().isBefore(deadline) && !done(bySpecimen, seen))) {
+                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                        show(r, bySpecimen, seen, config, out);
+                    }
+                }
+                // a short grace period for anything still in flight
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    show(r, bySpecimen, seen, config, out);
+                }
+            }
+            simulator.join(10_000);
+            summary(bySpecimen, seen, out);
+            service.stop().await(30, TimeUnit.SECONDS);
+            vertx.close().await(10, TimeUnit.SECONDS);
+            return done(bySpecimen, seen) ? 0 : 1;
+        }
+    }
+
+    private boolean done(Map<String, Specimen> specimens, Map<String, Seen> seen) {
+        for (Specimen s : specimens.values()) {
+            Seen v = seen.get(s.specimenId());
+            if (v == null || v.cellResults < s.cells().size() || (v.flaggedBlasts > 0 && v.finalBlasts == null)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void show(ConsumerRecord<String, byte[]> r, Map<String, Specimen> specimens, Map<String, Seen> seen,
+                      ServiceConfig config, PrintStream out) throws Exception {
+        JsonNode e = mapper.readTree(r.value());
+        Specimen specimen = specimens.get(r.key());
+        Seen v = seen.computeIfAbsent(r.key(), k -> new Seen());
+        if (r.topic().equals(config.topics().cellResults())) {
+            v.cellResults++;
+            if (e.get("blast").asBoolean()) {
+                v.flaggedBlasts++;
+                if (specimen != null && specimen.cellById(e.get("cellId").asText()).map(SpecimenCell::blast).orElse(false)) {
+                    v.trueBlastsFlagged++;
+                }
+            }
+        } else if (r.topic().equals(config.topics().blastAlerts())) {
+            String stage = e.get("stage").asText();
+            long latencyMs = Duration.between(latestCapture(e), Instant.parse(e.get("issuedAt").asText())).toMillis();
+            v.cbcFlag = e.get("cbcFlags").size() > 0;
+            if (stage.equals("preliminary")) {
+                v.preliminaryLatency = latencyMs + " ms";
+            } else {
+                v.finalBlasts = e.get("blastCount").asInt();
+                v.finalPercent = String.format(Locale.ROOT, "%.1f %%", e.get("blastPercent").asDouble());
+            }
+            StringBuilder cells = new StringBuilder();
+            int shown = 0;
+            for (JsonNode c : e.get("blastCells")) {
+                if (shown++ == 3) {
+                    cells.append(" …");
+                    break;
+                }
+                String truth = specimen == null ? "?" : specimen.cellById(c.get("cellId").asText())
+                        .map(SpecimenCell::label).orElse("?");
+                cells.append(String.format(Locale.ROOT, " %s p=%.2f (truth: %s)", c.get("cellId").asText(),
+                        c.get("probability").asDouble(), truth));
+            }
+            out.printf(Locale.ROOT, "  ALERT %-11s %-16s %3d blast(s) of %3d cells (%5.1f %%) CBC flags %s, %s after capture%n       %s%n",
+                    stage, r.key(), e.get("blastCount").asInt(), e.get("classifiedCells").asInt(),
+                    e.get("blastPercent").asDouble(), e.get("cbcFlags"), latencyMs + " ms", cells.toString().trim());
+        } else {
+            out.printf("  DEAD LETTER %s %s: %s%n", r.key(), e.get("errorCode").asText(), e.get("errorMessage").asText());
+        }
+    }
+
+    private static Instant latestCapture(JsonNode alert) {
+        Instant latest = Instant.EPOCH;
+        for (JsonNode c : alert.get("blastCells")) {
+            if (c.has("capturedAt")) {
+                Instant t = Instant.parse(c.get("capturedAt").asText());
+                latest = t.isAfter(latest) ? t : latest;
+            }
+        }
+        return latest;
+    }
+
+    private static void summary(Map<String, Specimen> specimens, Map<String, Seen> seen, PrintStream out) {
+        out.printf("%nSummary (ground truth from the datasets; CBCs are synthetic; decision support, not a diagnosis)%n");
+        String fmt = "%-16s %-8s %6s %11s %13s %15s %12s %14s%n";
+        out.printf(fmt, "specimen", "truth", "cells", "true blasts", "model blasts", "of them true", "final alert", "prelim. lat.");
+        for (Specimen s : specimens.values()) {
+            Seen v = seen.getOrDefault(s.specimenId(), new Seen());
+            out.printf(fmt, s.specimenId(), s.diagnosis().name(), v.cellResults + "/" + s.cells().size(), s.blastCount(),
+                    v.flaggedBlasts, v.trueBlastsFlagged, v.finalBlasts == null ? "none" : v.finalBlasts + " (" + v.finalPercent + ")",
+                    v.preliminaryLatency);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package org.hemastream.config;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Every configuration key with its default and meaning, in one place. {@code --help} prints this table;
+ * the README's configuration table is generated from the same list.
+ */
+public final class Defaults {
+
+    /** key → default value. */
+    public static final Map<String, String> VALUES;
+    /** key → what it means, with units. */
+    public static final Map<String, String> DESCRIPTIONS;
+
+    static {
+        Map<String, String[]> d = new LinkedHashMap<>();
+        d.put("kafka.bootstrap.servers", new String[]{"", "Kafka bootstrap servers (or KAFKA_BOOTSTRAP_SERVERS / --bootstrap-servers); any other kafka.* key passes through to the clients (TLS, SASL, …)"});
+        d.put("kafka.group.id", new String[]{"hemastream", "consumer group of all hemastream instances"});
+        d.put("topics.cbc", new String[]{"lab.cbc.results", "input: CBC results (key = specimenId)"});
+        d.put("topics.captures", new String[]{"lab.cell.captures", "input: cell images and slide-complete markers (key = specimenId)"});
+        d.put("topics.cellResults", new String[]{"hema.cell-results", "output: one classification per cell"});
+        d.put("topics.blastAlerts", new String[]{"hema.blast-alerts", "output: preliminary and final blast alerts"});
+        d.put("topics.diagnosticScores", new String[]{"hema.diagnostic-scores", "output: diagnostic scores"});
+        d.put("topics.deadLetters", new String[]{"hema.dead-letters", "output: input records that could not be used, with the reason"});
+        d.put("topics.partitions", new String[]{"3", "partitions when the service creates missing topics (inputs must be co-partitioned)"});
+        d.put("topics.replicationFactor", new String[]{"1", "replication factor when the service creates missing topics"});
+        d.put("inference.modelPath", new String[]{"", "path of the cell-classifier ONNX model; empty = the reference model in the jar"});
+        d.put("inference.executionProvider", new String[]{"cpu", "cpu, cuda, or auto (CUDA when present, else CPU); CUDA needs the -Pgpu build"});
+        d.put("inference.sessions", new String[]{"2", "batches classified in parallel on the inference worker pool"});
+        d.put("inference.intraOpThreads", new String[]{"1", "ONNX Runtime intra-op threads per batch"});
+        d.put("inference.maxBatch", new String[]{"32", "cells per batch at most"});
+        d.put("inference.maxBatchDelayMillis", new String[]{"20", "a batch leaves when full or when its oldest cell has waited this long (ms)"});
+        d.put("inference.maxImageBytes", new String[]{"2097152", "largest accepted image file (bytes)"});
+        d.put("inference.maxImagePixels", new String[]{"4194304", "largest accepted declared image size (width x height), checked before decoding"});
+        d.put("flow.highMark", new String[]{"512", "cells in flight (received, not yet classified) above which the input partitions are paused"});
+        d.put("flow.lowMark", new String[]{"128", "cells in flight below which paused partitions resume"});
+        d.put("flow.commitIntervalMillis", new String[]{"1000", "how often safe offsets are committed (ms)"});
+        d.put("specimen.maxIdleMillis", new String[]{"900000", "a specimen with no event for this long closes as partial (ms)"});
+        d.put("specimen.recentlyClosed", new String[]{"10000", "closed slides remembered to refuse late cells"});
+        d.put("alerts.minBlastCells", new String[]{"1", "blast cells on a slide that raise an alert"});
+        d.put("deadLetters.maxMessageBytes", new String[]{"1000000", "largest dead-letter message; the original is truncated (and marked) to fit"});
+        d.put("http.port", new String[]{"8080", "HTTP port for /metrics, /health/live, /health/ready (0 = random)"});
+        d.put("http.host", new String[]{"0.0.0.0", "HTTP bind address"});
+        Map<String, String> v = new LinkedHashMap<>();
+        Map<String, String> desc = new LinkedHashMap<>();
+        d.forEach((k, a) -> {
+            v.put(k, a[0]);
+            desc.put(k, a[1]);
+        });
+        VALUES = java.util.Collections.unmodifiableMap(v);
+        DESCRIPTIONS = java.util.Collections.unmodifiableMap(desc);
+    }
+
+    private Defaults() {
+    }
+
+    /** The help text: every key, its default and its environment variable. */
+    public static String table() {
+        StringBuilder sb = new StringBuilder("Configuration (defaults < --config FILE < environment < --set key=value):\n");
+        VALUES.forEach((k, v) -> sb.append(String.format("  %-30s %-18s %s%n      env %s%n", k,
+                v.isEmpty() ? "(empty)" : v, DESCRIPTIONS.get(k), Settings.envName(k))));
+        return sb.toString();
+    }
+}

@@ -1,0 +1,106 @@
+package org.hemastream.config;
+
+import org.hemastream.inference.ExecutionProvider;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The validated configuration of the streaming service, one record per component. Built once at
+ * start-up by {@link #from(Settings)}; a bad value stops start-up with a {@link ConfigException} naming
+ * the key.
+ */
+public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceConfig inference, FlowConfig flow,
+                            SpecimenConfig specimen, AlertsConfig alerts, DeadLetterConfig deadLetters,
+                            HttpConfig http) {
+
+    /** Kafka client settings, passed through as given (TLS, SASL, …). */
+    public record KafkaConfig(String bootstrapServers, String groupId, Map<String, String> clientSettings) {
+    }
+
+    public record TopicsConfig(String cbc, String captures, String cellResults, String blastAlerts,
+                               String diagnosticScores, String deadLetters, int partitions, short replicationFactor) {
+    }
+
+    /**
+     * @param model        the ONNX model, or null for the reference model in the jar
+     * @param sessions     batches classified in parallel on the worker pool
+     * @param maxBatchDelay how long the oldest cell of a batch may wait for the batch to fill
+     */
+    public record InferenceConfig(Path model, ExecutionProvider executionProvider, int sessions, int intraOpThreads,
+                                  int maxBatch, Duration maxBatchDelay, int maxImageBytes, long maxImagePixels) {
+    }
+
+    /** Backpressure on cells in flight: pause the input partitions above highMark, resume below lowMark. */
+    public record FlowConfig(int highMark, int lowMark, Duration commitInterval) {
+    }
+
+    public record SpecimenConfig(Duration maxIdle, int recentlyClosed) {
+    }
+
+    public record AlertsConfig(int minBlastCells) {
+    }
+
+    public record DeadLetterConfig(int maxMessageBytes) {
+    }
+
+    public record HttpConfig(String host, int port) {
+    }
+
+    /** Validates every key; throws {@link ConfigException} naming the first bad one. */
+    public static ServiceConfig from(Settings s) {
+        String modelPath = s.stringOrNull("inference.modelPath");
+        Path model = modelPath == null ? null : Path.of(modelPath);
+        if (model != null && !Files.isReadable(model)) {
+            throw new ConfigException("inference.modelPath", "file " + model + " does not exist or is not readable");
+        }
+        int high = s.integer("flow.highMark", 1, 1_000_000);
+        int low = s.integer("flow.lowMark", 0, 1_000_000);
+        if (low >= high) {
+            throw new ConfigException("flow.lowMark", "must be below flow.highMark (" + high + "), was " + low);
+        }
+        int maxBatch = s.integer("inference.maxBatch", 1, 1024);
+        if (high < maxBatch) {
+            throw new ConfigException("flow.highMark", "must be at least inference.maxBatch (" + maxBatch + "), was " + high);
+        }
+        String bootstrap = s.stringOrNull("kafka.bootstrap.servers");
+        TopicsConfig topics = new TopicsConfig(s.string("topics.cbc"), s.string("topics.captures"),
+                s.string("topics.cellResults"), s.string("topics.blastAlerts"), s.string("topics.diagnosticScores"),
+                s.string("topics.deadLetters"), s.integer("topics.partitions", 1, 10_000),
+                (short) s.integer("topics.replicationFactor", 1, 32));
+        if (topics.cbc().equals(topics.captures())) {
+            throw new ConfigException("topics.captures", "must differ from topics.cbc ('" + topics.cbc() + "')");
+        }
+        return new ServiceConfig(
+                new KafkaConfig(bootstrap, s.string("kafka.group.id"), s.kafkaClientSettings()),
+                topics,
+                new InferenceConfig(model, s.choice("inference.executionProvider", ExecutionProvider.class),
+                        s.integer("inference.sessions", 1, 64), s.integer("inference.intraOpThreads", 1, 256),
+                        maxBatch, s.millis("inference.maxBatchDelayMillis", 0, 60_000),
+                        s.integer("inference.maxImageBytes", 1024, 64 * 1024 * 1024),
+                        s.integer("inference.maxImagePixels", 64 * 64, 100_000_000)),
+                new FlowConfig(high, low, s.millis("flow.commitIntervalMillis", 10, 600_000)),
+                new SpecimenConfig(s.millis("specimen.maxIdleMillis", 1_000, 7L * 24 * 3600 * 1000),
+                        s.integer("specimen.recentlyClosed", 0, 10_000_000)),
+                new AlertsConfig(s.integer("alerts.minBlastCells", 1, 10_000)),
+                new DeadLetterConfig(s.integer("deadLetters.maxMessageBytes", 4096, 100 * 1024 * 1024)),
+                new HttpConfig(s.string("http.host"), s.integer("http.port", 0, 65535)));
+    }
+
+    /** Requires the bootstrap servers (the run command; demo and tests start their own broker). */
+    public ServiceConfig requireBootstrap() {
+        if (kafka.bootstrapServers() == null) {
+            throw new ConfigException("kafka.bootstrap.servers",
+                    "is required: pass --bootstrap-servers, set KAFKA_BOOTSTRAP_SERVERS, or put it in the --config file");
+        }
+        return this;
+    }
+
+    /** A copy pointing at other bootstrap servers. */
+    public ServiceConfig withBootstrap(String servers) {
+        return new ServiceConfig(new KafkaConfig(servers, kafka.groupId(), kafka.clientSettings()), topics, inference,
+                flow, specimen, alerts, deadLetters, http);
+    }
+}

@@ -1,0 +1,181 @@
+package org.hemastream.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * Flat configuration keys ({@code inference.maxBatch}, {@code kafka.security.protocol}, …) layered the
+ * twelve-factor way: defaults &lt; {@code --config} file (Java properties) &lt; environment
+ * ({@code HEMASTREAM_INFERENCE_MAX_BATCH}; {@code KAFKA_BOOTSTRAP_SERVERS} for the bootstrap servers)
+ * &lt; command-line flags ({@code --set key=value}). Unknown keys are refused, except under {@code kafka.}
+ * which pass straight through to the Kafka clients. Immutable.
+ */
+public final class Settings {
+
+    private final Map<String, String> values;
+    private final Map<String, String> sources;
+
+    private Settings(Map<String, String> values, Map<String, String> sources) {
+        this.values = Map.copyOf(values);
+        this.sources = Map.copyOf(sources);
+    }
+
+    /**
+     * Layers the sources over {@link Defaults#VALUES}.
+     *
+     * @param file  a properties file, or null
+     * @param env   the process environment
+     * @param flags {@code key=value} overrides from the command line
+     */
+    public static Settings load(Path file, Map<String, String> env, Map<String, String> flags) {
+        Map<String, String> values = new LinkedHashMap<>();
+        Map<String, String> sources = new LinkedHashMap<>();
+        Defaults.VALUES.forEach((k, v) -> put(values, sources, k, v, "default"));
+        if (file != null) {
+            Properties p = new Properties();
+            try (Reader r = Files.newBufferedReader(file)) {
+                p.load(r);
+            } catch (IOException e) {
+                throw new ConfigException("--config", "cannot read " + file + ": " + e.getMessage());
+            }
+            for (String k : p.stringPropertyNames()) {
+                put(values, sources, checkKnown(k, "file " + file), p.getProperty(k).trim(), "file");
+            }
+        }
+        for (String k : Defaults.VALUES.keySet()) {
+            String v = env.get(envName(k));
+            if (v != null) {
+                put(values, sources, k, v.trim(), "env " + envName(k));
+            }
+        }
+        String bootstrap = env.get("KAFKA_BOOTSTRAP_SERVERS");
+        if (bootstrap != null && !env.containsKey(envName("kafka.bootstrap.servers"))) {
+            put(values, sources, "kafka.bootstrap.servers", bootstrap.trim(), "env KAFKA_BOOTSTRAP_SERVERS");
+        }
+        flags.forEach((k, v) -> put(values, sources, checkKnown(k, "flag"), v.trim(), "flag"));
+        return new Settings(values, sources);
+    }
+
+    /** Just the defaults (tests, help). */
+    public static Settings defaults() {
+        return load(null, Map.of(), Map.of());
+    }
+
+    /** A copy with some keys replaced (tests, the demo). */
+    public Settings with(Map<String, String> overrides) {
+        Map<String, String> v = new LinkedHashMap<>(values);
+        Map<String, String> s = new LinkedHashMap<>(sources);
+        overrides.forEach((k, val) -> put(v, s, checkKnown(k, "override"), val, "override"));
+        return new Settings(v, s);
+    }
+
+    /** The environment variable that sets a key: {@code inference.maxBatch} → {@code HEMASTREAM_INFERENCE_MAX_BATCH}. */
+    public static String envName(String key) {
+        return "HEMASTREAM_" + key.replaceAll("([a-z0-9])([A-Z])", "$1_$2").replace('.', '_').replace('-', '_')
+                .toUpperCase(Locale.ROOT);
+    }
+
+    public String string(String key) {
+        String v = values.get(key);
+        if (v == null || v.isBlank()) {
+            throw new ConfigException(key, "is required but not set");
+        }
+        return v;
+    }
+
+    public String stringOrNull(String key) {
+        String v = values.get(key);
+        return v == null || v.isBlank() ? null : v;
+    }
+
+    public int integer(String key, int min, int max) {
+        String v = string(key);
+        try {
+            int i = Integer.parseInt(v);
+            if (i < min || i > max) {
+                throw new ConfigException(key, "must be between " + min + " and " + max + ", was " + i + where(key));
+            }
+            return i;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, "must be an integer, was '" + v + "'" + where(key));
+        }
+    }
+
+    public double decimal(String key, double min, double max) {
+        String v = string(key);
+        try {
+            double d = Double.parseDouble(v);
+            if (!(d >= min && d <= max)) {
+                throw new ConfigException(key, "must be between " + min + " and " + max + ", was " + v + where(key));
+            }
+            return d;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, "must be a number, was '" + v + "'" + where(key));
+        }
+    }
+
+    /** A duration in milliseconds (keys end in {@code Millis}). */
+    public Duration millis(String key, long min, long max) {
+        String v = string(key);
+        try {
+            long ms = Long.parseLong(v);
+            if (ms < min || ms > max) {
+                throw new ConfigException(key, "must be between " + min + " and " + max + " ms, was " + ms + where(key));
+            }
+            return Duration.ofMillis(ms);
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, "must be a whole number of milliseconds, was '" + v + "'" + where(key));
+        }
+    }
+
+    public <E extends Enum<E>> E choice(String key, Class<E> type) {
+        String v = string(key);
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equalsIgnoreCase(v)) {
+                return e;
+            }
+        }
+        throw new ConfigException(key, "must be one of " + java.util.Arrays.stream(type.getEnumConstants())
+                .map(e -> e.name().toLowerCase(Locale.ROOT)).toList() + ", was '" + v + "'" + where(key));
+    }
+
+    /** Every {@code kafka.*} key without the prefix: settings for the Kafka clients (TLS, SASL, …). */
+    public Map<String, String> kafkaClientSettings() {
+        Map<String, String> out = new TreeMap<>();
+        values.forEach((k, v) -> {
+            if (k.startsWith("kafka.") && v != null && !v.isBlank()) {
+                out.put(k.substring("kafka.".length()), v);
+            }
+        });
+        return out;
+    }
+
+    /** Where a key's value came from (default, file, env …, flag). */
+    public String source(String key) {
+        return sources.getOrDefault(key, "unset");
+    }
+
+    private String where(String key) {
+        return " (from " + source(key) + ")";
+    }
+
+    private static String checkKnown(String key, String origin) {
+        if (!Defaults.VALUES.containsKey(key) && !key.startsWith("kafka.")) {
+            throw new ConfigException(key, "unknown key (from " + origin + "); known keys: see --help");
+        }
+        return key;
+    }
+
+    private static void put(Map<String, String> values, Map<String, String> sources, String k, String v, String source) {
+        values.put(k, v);
+        sources.put(k, source);
+    }
+}

@@ -1,0 +1,237 @@
+package org.hemastream.inference.evaluation;
+
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.hemastream.inference.AttributePrediction;
+import org.hemastream.inference.CellModelMetadata;
+import org.hemastream.inference.CellPrediction;
+
+/**
+ * Everything {@code evaluate-cells} reports, accumulated cell by cell: per-class metrics overall and per
+ * source, attribute accuracy, blast sensitivity/specificity at the model's shipped threshold, false-blast
+ * rate of blast-free sources and per-patient (slide) blast detection.
+ *
+ * <p>Not thread-safe: add results from one thread.
+ */
+public final class EvaluationReport {
+
+    private final CellModelMetadata metadata;
+    private final ConfusionMatrix overall;
+    private final Map<String, ConfusionMatrix> bySource = new LinkedHashMap<>();
+    private final Map<String, BlastCounts> blastBySource = new LinkedHashMap<>();
+    private final BlastCounts blastOverall = new BlastCounts();
+    private final Map<String, BlastCounts> blastByPatient = new TreeMap<>();
+    private final Map<String, long[]> attributeCounts = new LinkedHashMap<>(); // n, correct, unknown value
+    private final Map<String, Integer> rejectedByReason = new TreeMap<>();
+    private final Map<String, Integer> notModelTypes = new TreeMap<>();
+    private final boolean hasBlastClass;
+
+    /** Blast decisions at the shipped threshold against the labels. */
+    static final class BlastCounts {
+        long truePositive;
+        long falseNegative;
+        long falsePositive;
+        long trueNegative;
+
+        void add(boolean trueBlast, boolean flagged) {
+            if (trueBlast) {
+                if (flagged) {
+                    truePositive++;
+                } else {
+                    falseNegative++;
+                }
+            } else if (flagged) {
+                falsePositive++;
+            } else {
+                trueNegative++;
+            }
+        }
+
+        long blasts() {
+            return truePositive + falseNegative;
+        }
+
+        long nonBlasts() {
+            return falsePositive + trueNegative;
+        }
+
+        long flagged() {
+            return truePositive + falsePositive;
+        }
+
+        double sensitivity() {
+            return blasts() == 0 ? Double.NaN : (double) truePositive / blasts();
+        }
+
+        double specificity() {
+            return nonBlasts() == 0 ? Double.NaN : (double) trueNegative / nonBlasts();
+        }
+    }
+
+    public EvaluationReport(CellModelMetadata metadata) {
+        this.metadata = metadata;
+        this.overall = new ConfusionMatrix(metadata.cellTypes());
+        this.hasBlastClass = metadata.blastThreshold().isPresent();
+        for (CellModelMetadata.AttributeSpec a : metadata.attributes()) {
+            attributeCounts.put(a.name(), new long[3]);
+        }
+    }
+
+    /** True when the manifest's cell type is one of the model's classes; others are only counted. */
+    public boolean accepts(CellManifest.ManifestCell cell) {
+        if (metadata.cellTypeIndex(cell.cellType()) >= 0) {
+            return true;
+        }
+        notModelTypes.merge(cell.cellType(), 1, Integer::sum);
+        return false;
+    }
+
+    /** Records an image that could not be read or decoded. */
+    public void reject(String reason) {
+        rejectedByReason.merge(reason, 1, Integer::sum);
+    }
+
+    /** Records one classified cell; its type must be {@link #accepts accepted}. */
+    public void add(CellManifest.ManifestCell cell, CellPrediction prediction) {
+        int truth = metadata.cellTypeIndex(cell.cellType());
+        int predicted = metadata.cellTypeIndex(prediction.topType());
+        overall.add(truth, predicted);
+        bySource.computeIfAbsent(cell.source(), s -> new ConfusionMatrix(metadata.cellTypes())).add(truth, predicted);
+        if (hasBlastClass) {
+            boolean trueBlast = CellModelMetadata.BLAST.equals(cell.cellType());
+            boolean flagged = prediction.blastFlagged();
+            blastOverall.add(trueBlast, flagged);
+            blastBySource.computeIfAbsent(cell.source(), s -> new BlastCounts()).add(trueBlast, flagged);
+            if (cell.patient() != null) {
+                blastByPatient.computeIfAbsent(cell.source() + "/" + cell.patient(), p -> new BlastCounts()).add(trueBlast, flagged);
+            }
+        }
+        for (Map.Entry<String, AttributePrediction> e : prediction.attributes().entrySet()) {
+            String truthValue = cell.columns().get(e.getKey());
+            if (truthValue == null || truthValue.isBlank()) {
+                continue;
+            }
+            long[] c = attributeCounts.get(e.getKey());
+            c[0]++;
+            if (truthValue.equals(e.getValue().value())) {
+                c[1]++;
+            } else if (!e.getValue().probabilities().containsKey(truthValue)) {
+                c[2]++;
+            }
+        }
+    }
+
+    public ConfusionMatrix overall() {
+        return overall;
+    }
+
+    /** Prints the whole report (without the summary line). */
+    public void print(PrintWriter out) {
+        if (!rejectedByReason.isEmpty()) {
+            out.println("images not classified, by reason: " + rejectedByReason);
+        }
+        if (!notModelTypes.isEmpty()) {
+            out.println("cells skipped because the model has no such cell type: " + notModelTypes);
+        }
+        overall.printPerClass(out, "cell types, all sources");
+        if (bySource.size() > 1) {
+            bySource.forEach((source, m) -> m.printPerClass(out, "cell types, source " + source));
+        }
+        printAttributes(out);
+        printBlasts(out);
+    }
+
+    private void printAttributes(PrintWriter out) {
+        boolean any = attributeCounts.values().stream().anyMatch(c -> c[0] > 0);
+        out.println();
+        if (!any) {
+            out.println("## attributes: no evaluated cell has attribute labels");
+            return;
+        }
+        out.println("## attribute accuracy (cells with that attribute labelled)");
+        out.printf(Locale.ROOT, "%-28s %8s %9s %14s%n", "attribute", "cells", "accuracy", "unknown_value");
+        attributeCounts.forEach((name, c) -> {
+            if (c[0] > 0) {
+                out.printf(Locale.ROOT, "%-28s %8d %9s %14d%n", name, c[0], format((double) c[1] / c[0]), c[2]);
+            }
+        });
+    }
+
+    private void printBlasts(PrintWriter out) {
+        out.println();
+        if (!hasBlastClass) {
+            out.println("## blasts: the model has no '" + CellModelMetadata.BLAST + "' class with a threshold");
+            return;
+        }
+        double t = metadata.blastThreshold().getAsDouble();
+        out.println("## blasts at the shipped threshold P(blast) >= " + format(t));
+        out.printf(Locale.ROOT, "all sources: %d blasts, %d non-blasts, sensitivity %s, specificity %s%n",
+                blastOverall.blasts(), blastOverall.nonBlasts(), format(blastOverall.sensitivity()),
+                format(blastOverall.specificity()));
+        blastBySource.forEach((source, b) -> {
+            if (b.blasts() > 0) {
+                out.printf(Locale.ROOT, "source %s: %d blasts, %d non-blasts, sensitivity %s, specificity %s%n",
+                        source, b.blasts(), b.nonBlasts(), format(b.sensitivity()), format(b.specificity()));
+            } else {
+                out.printf(Locale.ROOT, "source %s: no blast labels; false-blast rate %s (%d of %d cells flagged)%n",
+                        source, format((double) b.falsePositive / b.nonBlasts()), b.falsePositive, b.nonBlasts());
+            }
+        });
+        if (blastByPatient.isEmpty()) {
+            return;
+        }
+        out.println();
+        out.println("### per patient (slide)");
+        out.printf(Locale.ROOT, "%-24s %6s %12s %14s %14s%n", "patient", "cells", "true_blasts", "flagged_cells",
+                "flagged_blasts");
+        int withBlasts = 0;
+        int detected = 0;
+        int anyFlag = 0;
+        int blastFree = 0;
+        int blastFreeFlagged = 0;
+        for (Map.Entry<String, BlastCounts> e : blastByPatient.entrySet()) {
+            BlastCounts b = e.getValue();
+            out.printf(Locale.ROOT, "%-24s %6d %12d %14d %14d%n", e.getKey(), b.blasts() + b.nonBlasts(),
+                    b.blasts(), b.flagged(), b.truePositive);
+            if (b.blasts() > 0) {
+                withBlasts++;
+                detected += b.truePositive > 0 ? 1 : 0;
+                anyFlag += b.flagged() > 0 ? 1 : 0;
+            } else {
+                blastFree++;
+                blastFreeFlagged += b.flagged() > 0 ? 1 : 0;
+            }
+        }
+        out.printf(Locale.ROOT, "patients with >=1 true blast: %d; with >=1 of those blasts flagged: %d (%s); "
+                        + "with any cell flagged: %d%n", withBlasts, detected,
+                withBlasts == 0 ? "nan" : format((double) detected / withBlasts), anyFlag);
+        out.printf(Locale.ROOT, "blast-free patients: %d; flagged (>=1 cell over threshold): %d%n",
+                blastFree, blastFreeFlagged);
+    }
+
+    /**
+     * The machine-readable last line:
+     * {@code cells=<n> accuracy=<a> macro_f1=<f> blast_recall=<r> blast_specificity=<s>}.
+     */
+    public String summaryLine() {
+        return "cells=" + overall.total()
+                + " accuracy=" + format(overall.accuracy())
+                + " macro_f1=" + format(overall.macroF1())
+                + " blast_recall=" + format(hasBlastClass ? blastOverall.sensitivity() : Double.NaN)
+                + " blast_specificity=" + format(hasBlastClass ? blastOverall.specificity() : Double.NaN);
+    }
+
+    /** Four decimals, Locale.ROOT, {@code nan} for NaN. */
+    public static String format(double v) {
+        return Double.isNaN(v) ? "nan" : String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    List<String> sources() {
+        return List.copyOf(bySource.keySet());
+    }
+}

@@ -1,0 +1,359 @@
+package org.hemastream.kafka;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real, single-node Apache Kafka 4.2 broker (KRaft, combined broker + controller) running inside
+ * this JVM, for {@code demo}, the {@code broker} command and the tests when no Docker engine exists.
+ *
+ * <p>It is Apache Kafka's own server, not a fake: storage is formatted with {@code kafka-storage}'s
+ * logic ({@link StorageTool}) and the node is a {@link KafkaRaftServer}. It listens only on 127.0.0.1
+ * (PLAINTEXT for clients, CONTROLLER for the quorum), keeps its log in a temporary directory that
+ * {@link #close()} deletes, and uses replication factor 1 everywhere, so it is for development and
+ * tests only — durability and availability are those of one process.
+ *
+ * <p>Threading: {@link #start} blocks until the broker answers {@code describeCluster} (a few
+ * seconds; never call it on an event loop). The accessors are thread-safe. {@link #close()} is
+ * idempotent and thread-safe; once any call to it has returned, the ports are released and the log
+ * directory is gone.
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+    private static final String HOST = "127.0.0.1";
+    private static final int NODE_ID = 1;
+    private static final int BIND_ATTEMPTS = 3;
+
+    /**
+     * How to run the embedded broker.
+     *
+     * @param port             PLAINTEXT port on 127.0.0.1; 0 picks a free one
+     * @param numPartitions    partitions of auto-created topics ({@code num.partitions})
+     * @param messageMaxBytes  largest record batch the broker accepts ({@code message.max.bytes})
+     * @param startTimeout     how long {@link #start} waits for the broker to answer
+     * @param overrides        further broker properties, applied last (they win)
+     */
+    public record Settings(int port, int numPartitions, int messageMaxBytes, Duration startTimeout,
+                           Map<String, String> overrides) {
+
+        /** Kafka's own default for {@code message.max.bytes}: 1 MiB plus record-batch overhead. */
+        public static final int DEFAULT_MESSAGE_MAX_BYTES = 1_048_588;
+
+        public Settings {
+            if (port < 0 || port > 65_535) {
+                throw new IllegalArgumentException("port must be 0 (any free port) or 1..65535, was " + port);
+            }
+            if (numPartitions < 1) {
+                throw new IllegalArgumentException("num.partitions must be >= 1, was " + numPartitions);
+            }
+            if (messageMaxBytes < 1024) {
+                throw new IllegalArgumentException("message.max.bytes must be >= 1024, was " + messageMaxBytes);
+            }
+            Objects.requireNonNull(startTimeout, "startTimeout");
+            if (startTimeout.isNegative() || startTimeout.isZero()) {
+                throw new IllegalArgumentException("startTimeout must be positive, was " + startTimeout);
+            }
+            overrides = Map.copyOf(overrides);
+        }
+
+        /** Any free port, 3 partitions, Kafka's default message size, 60 s to start. */
+        public static Settings defaults() {
+            return new Settings(0, 3, DEFAULT_MESSAGE_MAX_BYTES, Duration.ofSeconds(60), Map.of());
+        }
+
+        public Settings withPort(int newPort) {
+            return new Settings(newPort, numPartitions, messageMaxBytes, startTimeout, overrides);
+        }
+
+        public Settings withNumPartitions(int partitions) {
+            return new Settings(port, partitions, messageMaxBytes, startTimeout, overrides);
+        }
+
+        public Settings withMessageMaxBytes(int bytes) {
+            return new Settings(port, numPartitions, bytes, startTimeout, overrides);
+        }
+
+        public Settings withStartTimeout(Duration timeout) {
+            return new Settings(port, numPartitions, messageMaxBytes, timeout, overrides);
+        }
+
+        public Settings withOverride(String key, String value) {
+            Map<String, String> merged = new HashMap<>(overrides);
+            merged.put(key, value);
+            return new Settings(port, numPartitions, messageMaxBytes, startTimeout, merged);
+        }
+    }
+
+    private final KafkaRaftServer server;
+    private final Path workDir;
+    private final int port;
+    private final Duration startupTime;
+    private boolean closed;
+
+    private EmbeddedKafkaBroker(KafkaRaftServer server, Path workDir, int port, Duration startupTime) {
+        this.server = server;
+        this.workDir = workDir;
+        this.port = port;
+        this.startupTime = startupTime;
+    }
+
+    /** Starts a broker with {@link Settings#defaults()}. */
+    public static EmbeddedKafkaBroker start() {
+        return start(Settings.defaults());
+    }
+
+    /**
+     * Formats a fresh log directory, starts the node and waits until it answers clients.
+     *
+     * @throws IllegalStateException if storage cannot be formatted or the broker does not answer
+     *                               within {@link Settings#startTimeout()}
+     */
+    public static EmbeddedKafkaBroker start(Settings settings) {
+        // Free ports are picked before the broker binds them; another process can take one in
+        // between. Retry with new ports on a bind failure (a fixed --port is retried as given).
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(settings);
+            } catch (IllegalStateException e) {
+                if (attempt >= BIND_ATTEMPTS || !causedByBindFailure(e)) {
+                    throw e;
+                }
+                log.warn("embedded Kafka broker could not bind its ports (attempt {} of {}), retrying: {}",
+                        attempt, BIND_ATTEMPTS, e.getMessage());
+            }
+        }
+    }
+
+    private static EmbeddedKafkaBroker startOnce(Settings settings) {
+        long started = System.nanoTime();
+        int port = settings.port() == 0 ? freePort() : settings.port();
+        Path workDir = createWorkDir();
+        KafkaRaftServer server = null;
+        try {
+            int controllerPort = freePort();
+            Properties props = brokerProperties(settings, workDir.resolve("logs"), port, controllerPort);
+            Path configFile = workDir.resolve("server.properties");
+            try (OutputStream out = Files.newOutputStream(configFile)) {
+                props.store(out, "hemastream embedded Kafka broker");
+            }
+            formatStorage(configFile);
+
+            server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+            server.startup();
+            String bootstrap = HOST + ":" + port;
+            awaitAnswer(bootstrap, settings.startTimeout());
+
+            Duration startupTime = Duration.ofNanos(System.nanoTime() - started);
+            log.info("embedded Kafka broker ready on {} in {} ms (log dir {})",
+                    bootstrap, startupTime.toMillis(), workDir);
+            return new EmbeddedKafkaBroker(server, workDir, port, startupTime);
+        } catch (IOException | RuntimeException e) {
+            stopQuietly(server);
+            deleteRecursively(workDir);
+            if (e instanceof IllegalStateException ise) {
+                throw ise;
+            }
+            throw new IllegalStateException("embedded Kafka broker on " + HOST + ":" + port
+                    + " failed to start: " + e.getMessage(), e);
+        }
+    }
+
+    static Properties brokerProperties(Settings settings, Path logDir, int port, int controllerPort) {
+        Properties p = new Properties();
+        p.setProperty("process.roles", "broker,controller");
+        p.setProperty("node.id", Integer.toString(NODE_ID));
+        p.setProperty("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
+        p.setProperty("listeners", "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort);
+        p.setProperty("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port);
+        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.setProperty("controller.listener.names", "CONTROLLER");
+        p.setProperty("inter.broker.listener.name", "PLAINTEXT");
+        p.setProperty("log.dirs", logDir.toString());
+        p.setProperty("num.partitions", Integer.toString(settings.numPartitions()));
+        p.setProperty("message.max.bytes", Integer.toString(settings.messageMaxBytes()));
+        p.setProperty("replica.fetch.max.bytes", Integer.toString(Math.max(1_048_576, settings.messageMaxBytes())));
+        // One node: every internal topic must live with replication factor 1.
+        p.setProperty("default.replication.factor", "1");
+        p.setProperty("min.insync.replicas", "1");
+        p.setProperty("offsets.topic.replication.factor", "1");
+        p.setProperty("transaction.state.log.replication.factor", "1");
+        p.setProperty("transaction.state.log.min.isr", "1");
+        p.setProperty("share.coordinator.state.topic.replication.factor", "1");
+        p.setProperty("share.coordinator.state.topic.min.isr", "1");
+        // Fewer internal partitions than the production default of 50: faster first group join.
+        p.setProperty("offsets.topic.num.partitions", "5");
+        p.setProperty("transaction.state.log.num.partitions", "5");
+        p.setProperty("group.initial.rebalance.delay.ms", "0");
+        // The log cleaner's dedupe buffer defaults to 128 MiB of heap; the demo shares its heap.
+        p.setProperty("log.cleaner.dedupe.buffer.size", Integer.toString(16 * 1024 * 1024));
+        settings.overrides().forEach(p::setProperty);
+        return p;
+    }
+
+    private static void formatStorage(Path configFile) {
+        ByteArrayOutputStream output = new ByteArrayOutputStream();
+        String[] args = {"format", "--cluster-id", Uuid.randomUuid().toString(), "--config", configFile.toString()};
+        int rc;
+        try (PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8)) {
+            rc = StorageTool.execute(args, out);
+        } catch (Exception e) {
+            throw new IllegalStateException("formatting Kafka storage failed: " + e.getMessage()
+                    + "; tool output: " + output.toString(StandardCharsets.UTF_8).strip(), e);
+        }
+        if (rc != 0) {
+            throw new IllegalStateException("formatting Kafka storage failed with exit code " + rc
+                    + ": " + output.toString(StandardCharsets.UTF_8).strip());
+        }
+    }
+
+    private static void awaitAnswer(String bootstrap, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<String, Object> config = Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000,
+                AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 50);
+        Exception last = null;
+        try (Admin admin = Admin.create(config)) {
+            while (System.nanoTime() < deadline) {
+                long leftMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+                try {
+                    if (!admin.describeCluster().nodes().get(Math.min(leftMs, 5_000), TimeUnit.MILLISECONDS).isEmpty()) {
+                        return;
+                    }
+                } catch (ExecutionException | TimeoutException e) {
+                    last = e;
+                    sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for the embedded Kafka broker", e);
+                }
+            }
+        }
+        throw new IllegalStateException("embedded Kafka broker on " + bootstrap + " did not answer describeCluster within "
+                + timeout.toMillis() + " ms" + (last == null ? "" : ": " + last.getMessage()), last);
+    }
+
+    /** {@code host:port} for clients' {@code bootstrap.servers}. */
+    public String bootstrapServers() {
+        return HOST + ":" + port;
+    }
+
+    /** The PLAINTEXT port on 127.0.0.1. */
+    public int port() {
+        return port;
+    }
+
+    /** Wall time from {@link #start} until the broker first answered a client. */
+    public Duration startupTime() {
+        return startupTime;
+    }
+
+    /** Stops the broker, releases its ports and deletes its log directory. Safe to call repeatedly. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        long started = System.nanoTime();
+        stopQuietly(server);
+        deleteRecursively(workDir);
+        log.info("embedded Kafka broker on {} stopped in {} ms",
+                bootstrapServers(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    }
+
+    private static void stopQuietly(KafkaRaftServer server) {
+        if (server == null) {
+            return;
+        }
+        try {
+            server.shutdown();
+            server.awaitShutdown();
+        } catch (RuntimeException e) {
+            log.warn("embedded Kafka broker did not shut down cleanly: {}", e.toString());
+        }
+    }
+
+    private static boolean causedByBindFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException || String.valueOf(t.getMessage()).contains("Address already in use")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port on " + HOST, e);
+        }
+    }
+
+    private static Path createWorkDir() {
+        try {
+            return Files.createTempDirectory("hemastream-kafka-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary directory for the embedded Kafka broker", e);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
+                try {
+                    Files.deleteIfExists(path);
+                } catch (IOException e) {
+                    log.warn("could not delete {}: {}", path, e.toString());
+                }
+            });
+        } catch (IOException e) {
+            log.warn("could not delete the embedded Kafka log directory {}: {}", dir, e.toString());
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the embedded Kafka broker", e);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package org.hemastream.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(KafkaBrokerExtension.class)
+class EmbeddedKafkaBrokerTest {
+
+    @Test
+    void recordProducedWithPlainClientsIsConsumedBackUnchanged(KafkaBroker broker) throws Exception {
+        String topic = broker.createTopic("round-trip", 1);
+        RecordMetadata sent;
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
+            sent = producer.send(new ProducerRecord<>(topic, "SPEC-0001", "{\"wbc\":7.2}")).get(30, TimeUnit.SECONDS);
+        }
+
+        List<ConsumerRecord<String, String>> received = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, broker.freshTopic("group"),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (received.isEmpty() && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(received::add);
+            }
+        }
+
+        assertThat(received).singleElement().satisfies(record -> {
+            assertThat(record.key()).isEqualTo("SPEC-0001");
+            assertThat(record.value()).isEqualTo("{\"wbc\":7.2}");
+            assertThat(record.offset()).isEqualTo(sent.offset());
+        });
+    }
+
+    @Test
+    void closeIsIdempotentAndFreesThePort() throws IOException {
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start();
+        int port = broker.port();
+        assertThat(broker.bootstrapServers()).isEqualTo("127.0.0.1:" + port);
+
+        broker.close();
+        broker.close();
+
+        try (ServerSocket rebound = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
+            assertThat(rebound.getLocalPort()).isEqualTo(port);
+        }
+    }
+
+    @Test
+    void settingsRefuseAMessageSizeBelowOneKibibyteNamingTheKey() {
+        assertThatThrownBy(() -> EmbeddedKafkaBroker.Settings.defaults().withMessageMaxBytes(10))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("message.max.bytes");
+    }
+}
