@@ -1,6 +1,7 @@
 package org.hemastream;
 
 import org.hemastream.cli.DemoCommand;
+import org.hemastream.cli.LoadTestCommand;
 import org.hemastream.cli.RunCommand;
 import org.hemastream.inference.bench.BenchCellsCommand;
 import org.hemastream.kafka.BrokerCommand;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "hemastream", mixinStandardHelpOptions = true, version = "hemastream 0.1.0",
         description = "Streaming hematology: cell-image classification, blast alerts and diagnostic scores on Kafka.",
-        subcommands = {RunCommand.class, DemoCommand.class, BrokerCommand.class, SimulateCommand.class,
+        subcommands = {RunCommand.class, DemoCommand.class, BrokerCommand.class, SimulateCommand.class, LoadTestCommand.class,
                 EvaluateCellsCommand.class, BenchCellsCommand.class, BuildDemoPackCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

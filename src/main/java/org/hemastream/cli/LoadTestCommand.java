@@ -1,0 +1,259 @@
+package org.hemastream.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.Vertx;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.hemastream.HemastreamService;
+import org.hemastream.config.ServiceConfig;
+import org.hemastream.config.Settings;
+import org.hemastream.events.CellImage;
+import org.hemastream.inference.OnnxBatchClassifier;
+import org.hemastream.kafka.EmbeddedKafkaBroker;
+import org.hemastream.sim.AnalyzerLineSimulator;
+import org.hemastream.sim.DemoPack;
+import org.hemastream.sim.SimulationOptions;
+import org.hemastream.sim.Specimen;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code hemastream load-test}: drives the simulator at rising rates against the service on the in-JVM
+ * broker and reports sustained cells/s, blast-alert latency and per-cell end-to-end latency — and, in the
+ * same run on the same cores, the compute floor: decode + preprocess + ONNX Runtime of the same cells in a
+ * tight loop (no Kafka, no JSON). A benchmark, not a test: it reports numbers and ratios, it asserts nothing.
+ */
+@Command(name = "load-test", mixinStandardHelpOptions = true,
+        description = "Streaming load test on the embedded broker; markdown report on stdout (and --report FILE).")
+public final class LoadTestCommand implements Callable<Integer> {
+
+    @Option(names = "--seconds", description = "seconds of load per step (default: ${DEFAULT-VALUE})")
+    int seconds = 15;
+
+    @Option(names = "--fractions", split = ",", description = "rates to drive, as fractions of the measured peak (default: ${DEFAULT-VALUE})")
+    List<Double> fractions = List.of(0.25, 0.5, 0.75);
+
+    @Option(names = "--max-batch", description = "inference.maxBatch for the main runs (default: ${DEFAULT-VALUE})")
+    int maxBatch = 32;
+
+    @Option(names = "--sessions", description = "inference.sessions (default: ${DEFAULT-VALUE})")
+    int sessions = 2;
+
+    @Option(names = "--report", paramLabel = "FILE", description = "also write the markdown report here")
+    Path report;
+
+    private final ObjectMapper mapper = new ObjectMapper();
+
+    /** One step's measurements. */
+    private record Step(String label, double offeredRate, int cells, double sustained, double[] cellLatency,
+                        double[] alertLatency, int alerts) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<Specimen> pack = DemoPack.load().specimens();
+        int packCells = pack.stream().mapToInt(s -> s.cells().size()).sum();
+        StringBuilder md = new StringBuilder();
+        PrintStream out = System.out;
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+            ServiceConfig base = ServiceConfig.from(Settings.defaults().with(Map.of(
+                    "kafka.bootstrap.servers", broker.bootstrapServers(), "http.port", "0",
+                    "inference.sessions", String.valueOf(sessions), "inference.maxBatch", String.valueOf(maxBatch))));
+            OnnxBatchClassifier classifier = HemastreamService.loadClassifier(base);
+            double floor = computeFloor(classifier, pack, maxBatch, sessions);
+            double floorBatch1 = computeFloor(classifier, pack, 1, sessions);
+            out.printf(Locale.ROOT, "compute floor: %.1f cells/s at batch %d, %.1f cells/s at batch 1%n", floor, maxBatch, floorBatch1);
+
+            List<Step> steps = new ArrayList<>();
+            Step peak = run(broker, base, classifier, pack, 0, "peak (unthrottled)", "p");
+            steps.add(peak);
+            Step peakBatch1 = run(broker, with(base, "inference.maxBatch", "1"), classifier, pack, 0,
+                    "peak, maxBatch=1", "b1");
+            for (double f : fractions) {
+                steps.add(run(broker, base, classifier, pack, f * peak.sustained(),
+                        String.format(Locale.ROOT, "%.0f %% of peak", f * 100), "f" + Math.round(f * 100)));
+            }
+            steps.add(1, peakBatch1);
+            md.append("# Streaming load test\n\n");
+            md.append(String.format(Locale.ROOT, "Command: `load-tests/streaming-load.sh` (`java -jar target/hemastream.jar load-test --seconds %d --max-batch %d --sessions %d`)%n%n",
+                    seconds, maxBatch, sessions));
+            md.append(String.format(Locale.ROOT, "Machine: %d cores visible to the JVM, %s %s; the Kafka broker, the simulator "
+                            + "and the service all run in this one JVM and share these cores (in a lab the broker runs elsewhere). "
+                            + "Cell model %s on ONNX Runtime CPU; demo pack of %d specimens / %d real cells replayed in rounds.%n%n",
+                    Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"), System.getProperty("os.arch"),
+                    classifier.modelVersion(), pack.size(), packCells));
+            md.append(String.format(Locale.ROOT, "Compute floor (decode + preprocess + ONNX Runtime, tight loop, %d parallel sessions, "
+                    + "same cells, no Kafka/JSON): **%.1f cells/s** at batch %d; %.1f cells/s at batch 1.%n%n", sessions, floor, maxBatch, floorBatch1));
+            md.append("| step | offered cells/s | cells | sustained cells/s | ratio to floor | cell e2e p50 / p95 / p99 ms | blast-alert p50 / p95 / p99 ms (n) |\n");
+            md.append("|---|---|---|---|---|---|---|\n");
+            for (Step s : steps) {
+                md.append(String.format(Locale.ROOT, "| %s | %s | %d | %.1f | %.2f | %s | %s (%d) |%n", s.label(),
+                        s.offeredRate() == 0 ? "unthrottled" : String.format(Locale.ROOT, "%.0f", s.offeredRate()),
+                        s.cells(), s.sustained(), s.sustained() / floor, triple(s.cellLatency()), triple(s.alertLatency()), s.alerts()));
+            }
+            md.append(String.format(Locale.ROOT, "%nBatching: peak with maxBatch=%d is **%.2f×** the peak with maxBatch=1 "
+                    + "(target ≥ 3×). Ratio of streaming peak to compute floor: **%.2f** (target ≥ 0.9).%n",
+                    maxBatch, peak.sustained() / peakBatch1.sustained(), peak.sustained() / floor));
+            md.append("\nBlast-alert latency: from the capture time of the latest blast cell in the alert to its publication "
+                    + "(preliminary and final alerts). Cell e2e: from capture to the cell result's record timestamp.\n");
+            classifier.close();
+        }
+        out.println();
+        out.print(md);
+        if (report != null) {
+            Files.writeString(report, md.toString());
+        }
+        return 0;
+    }
+
+    private static ServiceConfig with(ServiceConfig base, String key, String value) {
+        return ServiceConfig.from(Settings.defaults().with(Map.of("kafka.bootstrap.servers", base.kafka().bootstrapServers(),
+                "http.port", "0", "inference.sessions", String.valueOf(base.inference().sessions()), key, value)));
+    }
+
+    /** Decode + preprocess + inference of the pack's cells in a tight loop on {@code sessions} threads. */
+    private double computeFloor(OnnxBatchClassifier classifier, List<Specimen> pack, int batch, int threads) throws Exception {
+        List<CellImage> cells = new ArrayList<>();
+        for (Specimen s : pack) {
+            for (int i = 0; i < s.cells().size(); i++) {
+                cells.add(new CellImage(s.specimenId(), s.slideId(), s.cellId(i + 1), Instant.EPOCH, s.cells().get(i).jpeg()));
+            }
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            classifier.classify(cells.subList(0, Math.min(batch * 2, cells.size()))); // warm-up
+            AtomicLong done = new AtomicLong();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(5, seconds / 2));
+            long t0 = System.nanoTime();
+            List<Future<?>> workers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int offset = t * 97;
+                workers.add(pool.submit(() -> {
+                    int i = offset % cells.size();
+                    while (System.nanoTime() < end) {
+                        List<CellImage> b = new ArrayList<>(batch);
+                        for (int k = 0; k < batch; k++) {
+                            b.add(cells.get(i));
+                            i = (i + 1) % cells.size();
+                        }
+                        classifier.classify(b);
+                        done.addAndGet(batch);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> w : workers) {
+                w.get();
+            }
+            return done.get() / ((System.nanoTime() - t0) / 1e9);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private Step run(EmbeddedKafkaBroker broker, ServiceConfig base, OnnxBatchClassifier classifier, List<Specimen> pack,
+                     double rate, String label, String tag) throws Exception {
+        String suffix = "-" + tag + "-" + System.nanoTime() % 100000;
+        Map<String, String> topics = new HashMap<>();
+        for (String t : List.of("cbc", "captures", "cellResults", "blastAlerts", "diagnosticScores", "deadLetters")) {
+            topics.put("topics." + t, "load" + suffix + "." + t);
+        }
+        topics.put("kafka.group.id", "load" + suffix);
+        topics.put("kafka.bootstrap.servers", broker.bootstrapServers());
+        topics.put("http.port", "0");
+        topics.put("inference.sessions", String.valueOf(base.inference().sessions()));
+        topics.put("inference.maxBatch", String.valueOf(base.inference().maxBatch()));
+        ServiceConfig config = ServiceConfig.from(Settings.defaults().with(topics));
+        int packCells = pack.stream().mapToInt(s -> s.cells().size()).sum();
+        int rounds = rate == 0 ? 3 : Math.max(1, (int) Math.ceil(rate * seconds / packCells));
+        Vertx vertx = Vertx.vertx();
+        HemastreamService service = HemastreamService.start(vertx, config, classifier, () -> { }).await(120, TimeUnit.SECONDS);
+        SimulationOptions so = SimulationOptions.defaults().withCellsPerSecond(rate).withRepeat(rounds)
+                .withTopics(config.topics().cbc(), config.topics().captures()).withIdSuffix(suffix);
+        List<Double> cellLatency = Collections.synchronizedList(new ArrayList<>());
+        List<Double> alertLatency = new ArrayList<>();
+        int expected = packCells * rounds;
+        Instant start = Instant.now();
+        Thread sim = new Thread(() -> {
+            try (AnalyzerLineSimulator s = AnalyzerLineSimulator.connect(broker.bootstrapServers(), so, Map.of())) {
+                s.run(pack);
+            }
+        }, "load-simulator");
+        sim.start();
+        int results = 0;
+        long lastResult = 0;
+        int alerts = 0;
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", broker.bootstrapServers(),
+                "group.id", "load-reader" + suffix, "auto.offset.reset", "earliest"),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            c.subscribe(List.of(config.topics().cellResults(), config.topics().blastAlerts()));
+            Instant deadline = Instant.now().plusSeconds(seconds * 6L + 60);
+            while (results < expected && Instant.now().isBefore(deadline)) {
+                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(100))) {
+                    JsonNode e = mapper.readTree(r.value());
+                    if (r.topic().equals(config.topics().cellResults())) {
+                        results++;
+                        lastResult = Math.max(lastResult, r.timestamp());
+                        cellLatency.add((double) (r.timestamp() - Instant.parse(e.get("capturedAt").asText()).toEpochMilli()));
+                    } else {
+                        alerts++;
+                        Instant latest = Instant.EPOCH;
+                        for (JsonNode b : e.get("blastCells")) {
+                            Instant t = Instant.parse(b.get("capturedAt").asText());
+                            latest = t.isAfter(latest) ? t : latest;
+                        }
+                        alertLatency.add((double) Duration.between(latest, Instant.parse(e.get("issuedAt").asText())).toMillis());
+                    }
+                }
+            }
+        }
+        sim.join(30_000);
+        service.stop().await(30, TimeUnit.SECONDS);
+        vertx.close().await(10, TimeUnit.SECONDS);
+        double elapsed = (lastResult - start.toEpochMilli()) / 1000.0;
+        Step step = new Step(label, rate, results, results / Math.max(0.001, elapsed), percentiles(cellLatency),
+                percentiles(alertLatency), alerts);
+        System.out.printf(Locale.ROOT, "%-22s offered %-11s %6d cells, sustained %.1f cells/s, cell p99 %.0f ms, alert p99 %.0f ms%n",
+                label, rate == 0 ? "unthrottled" : String.format(Locale.ROOT, "%.0f/s", rate), results, step.sustained(),
+                step.cellLatency()[2], step.alertLatency()[2]);
+        return step;
+    }
+
+    private static double[] percentiles(List<Double> values) {
+        List<Double> v = new ArrayList<>(values);
+        if (v.isEmpty()) {
+            return new double[]{Double.NaN, Double.NaN, Double.NaN};
+        }
+        Collections.sort(v);
+        return new double[]{at(v, 0.50), at(v, 0.95), at(v, 0.99)};
+    }
+
+    private static double at(List<Double> sorted, double q) {
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1));
+    }
+
+    private static String triple(double[] p) {
+        return Double.isNaN(p[0]) ? "–" : String.format(Locale.ROOT, "%.0f / %.0f / %.0f", p[0], p[1], p[2]);
+    }
+}

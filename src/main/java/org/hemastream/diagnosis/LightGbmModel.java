@@ -1,0 +1,186 @@
+package org.hemastream.diagnosis;
+
+import com.microsoft.ml.lightgbm.SWIGTYPE_p_double;
+import com.microsoft.ml.lightgbm.SWIGTYPE_p_int;
+import com.microsoft.ml.lightgbm.SWIGTYPE_p_long_long;
+import com.microsoft.ml.lightgbm.SWIGTYPE_p_p_void;
+import com.microsoft.ml.lightgbm.SWIGTYPE_p_void;
+import com.microsoft.ml.lightgbm.lightgbmlib;
+import com.microsoft.ml.lightgbm.lightgbmlibConstants;
+import io.github.metarank.lightgbm4j.LGBMBooster;
+import io.github.metarank.lightgbm4j.LGBMDataset;
+import io.github.metarank.lightgbm4j.LGBMException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * A LightGBM model loaded from its text form, predicting through the C API directly.
+ *
+ * <p><b>Why not {@code LGBMBooster.predictForMat}:</b> in LightGBM4J 4.3.0-1 it sizes its output buffer
+ * as 2 × rows whatever the number of classes, so for a multiclass model (≥ 3 classes) LightGBM writes
+ * past the end and corrupts the native heap — the JVM aborts with {@code free(): invalid size}
+ * (../shared/STACK.md). Here the buffer is sized by {@code LGBM_BoosterCalcNumPredict} for every call,
+ * for probabilities and for contributions alike; {@code LightGbmModelTest} pins it.
+ *
+ * <p>Thread-safe: LightGBM's predictors take a shared lock on the booster; {@link #close()} must not
+ * race with a running prediction. Calls block (native code): never on an event loop.
+ */
+public final class LightGbmModel implements AutoCloseable {
+
+    private final SWIGTYPE_p_void handle;
+    private final int numClasses;
+    private final int numFeatures;
+    private final String text;
+    private volatile boolean closed;
+
+    private LightGbmModel(SWIGTYPE_p_void handle, int numClasses, int numFeatures, String text) {
+        this.handle = handle;
+        this.numClasses = numClasses;
+        this.numFeatures = numFeatures;
+        this.text = text;
+    }
+
+    /** Loads a model from LightGBM's text format. */
+    public static LightGbmModel fromString(String modelText) {
+        loadNative();
+        SWIGTYPE_p_int iterations = lightgbmlib.new_intp();
+        SWIGTYPE_p_p_void out = lightgbmlib.new_voidpp();
+        SWIGTYPE_p_int count = lightgbmlib.new_intp();
+        try {
+            check(lightgbmlib.LGBM_BoosterLoadModelFromString(modelText, iterations, out), "loading the model");
+            SWIGTYPE_p_void handle = lightgbmlib.voidpp_value(out);
+            check(lightgbmlib.LGBM_BoosterGetNumClasses(handle, count), "reading its class count");
+            int classes = lightgbmlib.intp_value(count);
+            check(lightgbmlib.LGBM_BoosterGetNumFeature(handle, count), "reading its feature count");
+            return new LightGbmModel(handle, classes, lightgbmlib.intp_value(count), modelText);
+        } finally {
+            lightgbmlib.delete_intp(iterations);
+            lightgbmlib.delete_intp(count);
+            lightgbmlib.delete_voidpp(out);
+        }
+    }
+
+    /**
+     * Trains a model and returns its text. {@code params} must hold the objective (and {@code num_class}
+     * for multiclass); missing values are {@code NaN}.
+     *
+     * @param rowMajor     rows × featureNames.length values
+     * @param labels       one label per row (class index for multiclass)
+     * @param featureNames names LightGBM accepts (no JSON special characters, no spaces)
+     */
+    public static String train(double[] rowMajor, int rows, float[] labels, String[] featureNames, String params,
+                               int iterations) {
+        loadNative();
+        try (LGBMDataset ds = LGBMDataset.createFromMat(rowMajor, rows, featureNames.length, true,
+                "max_bin=63 " + params, null)) {
+            ds.setFeatureNames(featureNames);
+            ds.setField("label", labels);
+            try (LGBMBooster booster = LGBMBooster.create(ds, params)) {
+                for (int i = 0; i < iterations; i++) {
+                    if (booster.updateOneIter()) {
+                        break;
+                    }
+                }
+                return booster.saveModelToString(0, 0, LGBMBooster.FeatureImportanceType.SPLIT);
+            }
+        } catch (LGBMException e) {
+            throw new IllegalStateException("LightGBM training failed: " + e.getMessage(), e);
+        }
+    }
+
+    public int numClasses() {
+        return numClasses;
+    }
+
+    public int numFeatures() {
+        return numFeatures;
+    }
+
+    /** The model in LightGBM's text format, as loaded. */
+    public String text() {
+        return text;
+    }
+
+    /**
+     * Class probabilities (softmax for multiclass; P(positive) for binary).
+     *
+     * @return rows × {@link #numClasses()} values, row-major
+     */
+    public double[] predict(double[] rowMajor, int rows) {
+        return run(rowMajor, rows, lightgbmlibConstants.C_API_PREDICT_NORMAL);
+    }
+
+    /**
+     * SHAP-style feature contributions on the raw (log-odds) scale: per row, per class, one value per
+     * feature followed by the bias; each block sums to that class's raw score.
+     *
+     * @return rows × numClasses × (numFeatures + 1) values
+     */
+    public double[] contributions(double[] rowMajor, int rows) {
+        return run(rowMajor, rows, lightgbmlibConstants.C_API_PREDICT_CONTRIB);
+    }
+
+    private double[] run(double[] rowMajor, int rows, int predictType) {
+        if (closed) {
+            throw new IllegalStateException("model closed");
+        }
+        if (rows < 1 || rowMajor.length != (long) rows * numFeatures) {
+            throw new IllegalArgumentException("expected " + rows + " x " + numFeatures + " values, got " + rowMajor.length);
+        }
+        SWIGTYPE_p_double data = lightgbmlib.new_doubleArray(rowMajor.length);
+        SWIGTYPE_p_long_long needed = lightgbmlib.new_int64_tp();
+        SWIGTYPE_p_long_long written = lightgbmlib.new_int64_tp();
+        SWIGTYPE_p_double out = null;
+        try {
+            for (int i = 0; i < rowMajor.length; i++) {
+                lightgbmlib.doubleArray_setitem(data, i, rowMajor[i]);
+            }
+            check(lightgbmlib.LGBM_BoosterCalcNumPredict(handle, rows, predictType, 0, -1, needed),
+                    "sizing the prediction");
+            long length = lightgbmlib.int64_tp_value(needed);
+            out = lightgbmlib.new_doubleArray(length);
+            check(lightgbmlib.LGBM_BoosterPredictForMat(handle, lightgbmlib.double_to_voidp_ptr(data),
+                    lightgbmlibConstants.C_API_DTYPE_FLOAT64, rows, numFeatures, 1, predictType, 0, -1,
+                    "num_threads=1", written, out), "predicting");
+            long n = lightgbmlib.int64_tp_value(written);
+            if (n != length) {
+                throw new IllegalStateException("LightGBM wrote " + n + " values, " + length + " expected");
+            }
+            double[] result = new double[(int) n];
+            for (int i = 0; i < n; i++) {
+                result[i] = lightgbmlib.doubleArray_getitem(out, i);
+            }
+            return result;
+        } finally {
+            lightgbmlib.delete_doubleArray(data);
+            lightgbmlib.delete_int64_tp(needed);
+            lightgbmlib.delete_int64_tp(written);
+            if (out != null) {
+                lightgbmlib.delete_doubleArray(out);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            lightgbmlib.LGBM_BoosterFree(handle);
+        }
+    }
+
+    private static void loadNative() {
+        try {
+            LGBMBooster.loadNative();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load LightGBM's native library", e);
+        }
+    }
+
+    private static void check(int rc, String what) {
+        if (rc != 0) {
+            throw new IllegalStateException("LightGBM failed " + what + ": " + lightgbmlib.LGBM_GetLastError());
+        }
+    }
+}
