@@ -20,11 +20,13 @@ import org.junit.jupiter.api.Test;
 class CellClassifierParityTest {
 
     /**
-     * Least top-type accuracy of the shipped model on the parity sample (about 10 held-out test images per
-     * cell type). 0.0 while the shipped model is the smoke-trained one; the lead sets the final floor from
-     * the model card of the real model.
+     * Least top-type accuracy of the shipped model on the parity sample (10 held-out test images per cell
+     * type, 140 cells, class-balanced). Derived from the model card: on the full PBC + DeepAPL test splits
+     * the mean per-class recall is 0.770, the expected accuracy of a class-balanced sample; minus three
+     * binomial standard deviations for n = 140 (3 × 0.036) gives 0.66. (The shipped model scores 0.764.)
+     * A retrained model that falls below it is worse than the card says.
      */
-    static final double PARITY_SAMPLE_ACCURACY_FLOOR = 0.0;
+    static final double PARITY_SAMPLE_ACCURACY_FLOOR = 0.66;
 
     /** Largest accepted difference between a Java and a Python probability. */
     static final double PARITY_TOLERANCE = 1e-4;
