@@ -6,6 +6,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.ThreadingModel;
 import org.apache.kafka.clients.admin.Admin;
 import org.hemastream.config.ServiceConfig;
+import org.hemastream.diagnosis.CellVocabulary;
+import org.hemastream.diagnosis.DiagnosticModel;
+import org.hemastream.diagnosis.DiagnosticScorer;
+import org.hemastream.diagnosis.FeatureAssembler;
 import org.hemastream.inference.BatchClassifier;
 import org.hemastream.inference.CellClassifier;
 import org.hemastream.inference.ClassifierConfig;
@@ -24,7 +28,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One running hemastream instance: the cell model loaded, the topics checked (created when missing, input
+ * One running hemastream instance: the cell model loaded, the diagnostic model loaded and checked
+ * against it (every feature it needs must be one the cell model can supply), the topics checked (created when missing, input
  * partition counts equal), the ingest verticle consuming and the HTTP verticle serving metrics and
  * health. {@link #start} completes only when the consumer is subscribed and HTTP listens.
  */
@@ -38,14 +43,36 @@ public final class HemastreamService {
     private final HttpVerticle http;
     private final List<String> deployments = new ArrayList<>();
     private final AutoCloseable resources;
+    private final DiagnosticScorer scorer;
 
     private HemastreamService(Vertx vertx, ServiceMetrics metrics, SpecimenConsumerVerticle ingest, HttpVerticle http,
-                              AutoCloseable resources) {
+                              AutoCloseable resources, DiagnosticScorer scorer) {
         this.vertx = vertx;
         this.metrics = metrics;
         this.ingest = ingest;
         this.http = http;
         this.resources = resources;
+        this.scorer = scorer;
+    }
+
+    /**
+     * Loads the configured (or reference) diagnostic model and checks it against the cell model.
+     * Blocking.
+     *
+     * @throws IllegalArgumentException naming every feature the cell model cannot supply
+     */
+    public static DiagnosticScorer loadScorer(ServiceConfig config, BatchClassifier classifier) throws Exception {
+        DiagnosticModel model = DiagnosticModel.loadOrReference(config.diagnosis().model());
+        try {
+            DiagnosticScorer scorer = new DiagnosticScorer(model, new FeatureAssembler(CellVocabulary.of(classifier.metadata())),
+                    classifier.modelVersion(), config.diagnosis().topFeatures());
+            log.info("diagnostic model {} loaded from {}: classes {}, {} features, all suppliable by cell model {}",
+                    model.version(), model.source(), model.classes(), model.features().size(), classifier.modelVersion());
+            return scorer;
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
     }
 
     /** Loads the reference (or configured) ONNX cell model. Blocking: call on a worker or at start-up. */
@@ -74,14 +101,29 @@ public final class HemastreamService {
     public static Future<HemastreamService> start(Vertx vertx, ServiceConfig config, BatchClassifier classifier,
                                                   AutoCloseable resources) {
         ServiceMetrics metrics = new ServiceMetrics();
-        SpecimenConsumerVerticle ingest = new SpecimenConsumerVerticle(config, classifier, metrics);
-        HttpVerticle http = new HttpVerticle(metrics, ingest::readiness, config.http().host(), config.http().port());
-        HemastreamService service = new HemastreamService(vertx, metrics, ingest, http, resources);
         return vertx.executeBlocking(() -> {
-                    ensureTopics(config);
-                    return null;
+                    DiagnosticScorer scorer = loadScorer(config, classifier);
+                    try {
+                        ensureTopics(config);
+                    } catch (RuntimeException e) {
+                        scorer.model().close();
+                        throw e;
+                    }
+                    return scorer;
                 }, false)
-                .compose(v -> vertx.deployVerticle(ingest, new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP)))
+                .compose(scorer -> {
+                    SpecimenConsumerVerticle ingest = new SpecimenConsumerVerticle(config, classifier, metrics, scorer);
+                    HttpVerticle http = new HttpVerticle(metrics, ingest::readiness, config.http().host(), config.http().port());
+                    return Future.succeededFuture(new HemastreamService(vertx, metrics, ingest, http, resources, scorer));
+                })
+                .compose(service -> deploy(service, config));
+    }
+
+    private static Future<HemastreamService> deploy(HemastreamService service, ServiceConfig config) {
+        Vertx vertx = service.vertx;
+        SpecimenConsumerVerticle ingest = service.ingest;
+        HttpVerticle http = service.http;
+        return vertx.deployVerticle(ingest, new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP))
                 .compose(id -> {
                     service.deployments.add(id);
                     return vertx.deployVerticle(http);
@@ -113,6 +155,11 @@ public final class HemastreamService {
         return http.actualPort();
     }
 
+    /** Whether {@code /health/ready} would say ready (model loaded, input partitions assigned). */
+    public boolean ready() {
+        return ingest.readiness().ready();
+    }
+
     public SpecimenConsumerVerticle.FlowStats flowStats() {
         return ingest.flowStats();
     }
@@ -130,6 +177,7 @@ public final class HemastreamService {
             } catch (Exception e) {
                 log.warn("closing resources: {}", e.toString());
             }
+            scorer.model().close();
         });
     }
 }

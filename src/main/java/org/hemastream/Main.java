@@ -3,6 +3,8 @@ package org.hemastream;
 import org.hemastream.cli.DemoCommand;
 import org.hemastream.cli.LoadTestCommand;
 import org.hemastream.cli.RunCommand;
+import org.hemastream.diagnosis.training.EvaluateDiagnosisCommand;
+import org.hemastream.diagnosis.training.TrainDiagnosisCommand;
 import org.hemastream.inference.bench.BenchCellsCommand;
 import org.hemastream.kafka.BrokerCommand;
 import org.hemastream.sim.BuildDemoPackCommand;
@@ -21,6 +23,7 @@ import picocli.CommandLine.Spec;
         description = "Streaming hematology: cell-image classification, blast alerts and diagnostic scores on Kafka.",
         subcommands = {RunCommand.class, DemoCommand.class, BrokerCommand.class, SimulateCommand.class, LoadTestCommand.class,
                 EvaluateCellsCommand.class, BenchCellsCommand.class, BuildDemoPackCommand.class,
+                TrainDiagnosisCommand.class, EvaluateDiagnosisCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -69,6 +69,8 @@ public final class DemoCommand implements Callable<Integer> {
         Integer finalBlasts;
         String finalPercent = "";
         boolean cbcFlag;
+        String cbcOnlyScore = "-";
+        String finalScore;
     }
 
     @Override
@@ -93,7 +95,7 @@ public final class DemoCommand implements Callable<Integer> {
             Map<String, Specimen> bySpecimen = new LinkedHashMap<>();
             pack.specimens().forEach(s -> bySpecimen.put(s.specimenId(), s));
             Map<String, Seen> seen = new HashMap<>();
-            out.printf("%nReplaying %d specimens (%d cells) at %.0f cells/s. Live blast alerts:%n%n",
+            out.printf("%nReplaying %d specimens (%d cells) at %.0f cells/s. Live blast alerts and diagnostic scores:%n%n",
                     bySpecimen.size(), pack.specimens().stream().mapToInt(s -> s.cells().size()).sum(), rate);
 
             Thread simulator = new Thread(() -> {
@@ -110,7 +112,7 @@ public final class DemoCommand implements Callable<Integer> {
                     "bootstrap.servers", broker.bootstrapServers(), "group.id", "hemastream-demo-console",
                     "auto.offset.reset", "earliest"), new StringDeserializer(), new ByteArrayDeserializer())) {
                 consumer.subscribe(List.of(config.topics().blastAlerts(), config.topics().cellResults(),
-                        config.topics().deadLetters()));
+                        config.topics().deadLetters(), config.topics().diagnosticScores()));
                 while (follow || (Instant.now().isBefore(deadline) && !done(bySpecimen, seen))) {
                     for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                         show(r, bySpecimen, seen, config, out);
@@ -132,7 +134,8 @@ public final class DemoCommand implements Callable<Integer> {
     private boolean done(Map<String, Specimen> specimens, Map<String, Seen> seen) {
         for (Specimen s : specimens.values()) {
             Seen v = seen.get(s.specimenId());
-            if (v == null || v.cellResults < s.cells().size() || (v.flaggedBlasts > 0 && v.finalBlasts == null)) {
+            if (v == null || v.cellResults < s.cells().size() || (v.flaggedBlasts > 0 && v.finalBlasts == null)
+                    || v.finalScore == null) {
                 return false;
             }
         }
@@ -177,6 +180,26 @@ public final class DemoCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  ALERT %-11s %-16s %3d blast(s) of %3d cells (%5.1f %%) CBC flags %s, %s after capture%n       %s%n",
                     stage, r.key(), e.get("blastCount").asInt(), e.get("classifiedCells").asInt(),
                     e.get("blastPercent").asDouble(), e.get("cbcFlags"), latencyMs + " ms", cells.toString().trim());
+        } else if (r.topic().equals(config.topics().diagnosticScores())) {
+            String stage = e.get("stage").asText();
+            JsonNode lead = e.get("leading").get(0);
+            String top = String.format(Locale.ROOT, "%s %.2f", lead.get("diagnosis").asText(), lead.get("probability").asDouble());
+            if (stage.equals("final")) {
+                v.finalScore = top;
+            } else {
+                v.cbcOnlyScore = top;
+            }
+            StringBuilder why = new StringBuilder();
+            for (JsonNode c : lead.get("contributions")) {
+                if (why.length() > 0) {
+                    why.append(", ");
+                }
+                why.append(String.format(Locale.ROOT, "%s=%s (%+.2f)", c.get("feature").asText(),
+                        c.get("value").isNull() ? "missing" : String.format(Locale.ROOT, "%.3g", c.get("value").asDouble()),
+                        c.get("contribution").asDouble()));
+            }
+            out.printf(Locale.ROOT, "  SCORE %-11s %-16s %-15s from %s cells; top features: %s%n", stage, r.key(), top,
+                    e.get("completeness").get("classifiedCells").asInt(), why);
         } else {
             out.printf("  DEAD LETTER %s %s: %s%n", r.key(), e.get("errorCode").asText(), e.get("errorMessage").asText());
         }
@@ -195,13 +218,16 @@ public final class DemoCommand implements Callable<Integer> {
 
     private static void summary(Map<String, Specimen> specimens, Map<String, Seen> seen, PrintStream out) {
         out.printf("%nSummary (ground truth from the datasets; CBCs are synthetic; decision support, not a diagnosis)%n");
-        String fmt = "%-16s %-8s %6s %11s %13s %15s %12s %14s%n";
-        out.printf(fmt, "specimen", "truth", "cells", "true blasts", "model blasts", "of them true", "final alert", "prelim. lat.");
+        String fmt = "%-16s %-8s %6s %11s %13s %15s %12s %14s %-15s %-15s%n";
+        out.printf(fmt, "specimen", "truth", "cells", "true blasts", "model blasts", "of them true", "final alert", "prelim. lat.",
+                "score cbc-only", "score final");
         for (Specimen s : specimens.values()) {
             Seen v = seen.getOrDefault(s.specimenId(), new Seen());
             out.printf(fmt, s.specimenId(), s.diagnosis().name(), v.cellResults + "/" + s.cells().size(), s.blastCount(),
                     v.flaggedBlasts, v.trueBlastsFlagged, v.finalBlasts == null ? "none" : v.finalBlasts + " (" + v.finalPercent + ")",
-                    v.preliminaryLatency);
+                    v.preliminaryLatency, v.cbcOnlyScore, v.finalScore == null ? "-" : v.finalScore);
         }
+        out.println("Scores: diagnostic-assist model trained on a SYNTHETIC cohort (see models/diagnostic-model.md); "
+                + "the demo's AML/APL patients are scored on synthetic CBCs.");
     }
 }

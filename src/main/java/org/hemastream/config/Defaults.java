@@ -40,6 +40,8 @@ public final class Defaults {
         d.put("specimen.maxIdleMillis", new String[]{"900000", "a specimen with no event for this long closes as partial (ms)"});
         d.put("specimen.recentlyClosed", new String[]{"10000", "closed slides remembered to refuse late cells"});
         d.put("alerts.minBlastCells", new String[]{"1", "blast cells on a slide that raise an alert"});
+        d.put("diagnosis.model", new String[]{"", "diagnostic model: a folder with diagnostic-model.txt + .json, or the .txt (sidecar beside it); empty = the reference model in the jar"});
+        d.put("diagnosis.topFeatures", new String[]{"5", "contributing features reported per leading class in each diagnostic score"});
         d.put("deadLetters.maxMessageBytes", new String[]{"1000000", "largest dead-letter message; the original is truncated (and marked) to fit"});
         d.put("http.port", new String[]{"8080", "HTTP port for /metrics, /health/live, /health/ready (0 = random)"});
         d.put("http.host", new String[]{"0.0.0.0", "HTTP bind address"});

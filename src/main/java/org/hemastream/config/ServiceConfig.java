@@ -13,8 +13,8 @@ import java.util.Map;
  * the key.
  */
 public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceConfig inference, FlowConfig flow,
-                            SpecimenConfig specimen, AlertsConfig alerts, DeadLetterConfig deadLetters,
-                            HttpConfig http) {
+                            SpecimenConfig specimen, AlertsConfig alerts, DiagnosisConfig diagnosis,
+                            DeadLetterConfig deadLetters, HttpConfig http) {
 
     /** Kafka client settings, passed through as given (TLS, SASL, …). */
     public record KafkaConfig(String bootstrapServers, String groupId, Map<String, String> clientSettings) {
@@ -43,6 +43,13 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
     public record AlertsConfig(int minBlastCells) {
     }
 
+    /**
+     * @param model       the diagnostic model (folder or .txt), or null for the reference model in the jar
+     * @param topFeatures contributing features reported per leading class
+     */
+    public record DiagnosisConfig(Path model, int topFeatures) {
+    }
+
     public record DeadLetterConfig(int maxMessageBytes) {
     }
 
@@ -55,6 +62,11 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
         Path model = modelPath == null ? null : Path.of(modelPath);
         if (model != null && !Files.isReadable(model)) {
             throw new ConfigException("inference.modelPath", "file " + model + " does not exist or is not readable");
+        }
+        String diagnosisPath = s.stringOrNull("diagnosis.model");
+        Path diagnosisModel = diagnosisPath == null ? null : Path.of(diagnosisPath);
+        if (diagnosisModel != null && !Files.isReadable(diagnosisModel)) {
+            throw new ConfigException("diagnosis.model", "file or folder " + diagnosisModel + " does not exist or is not readable");
         }
         int high = s.integer("flow.highMark", 1, 1_000_000);
         int low = s.integer("flow.lowMark", 0, 1_000_000);
@@ -85,6 +97,7 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
                 new SpecimenConfig(s.millis("specimen.maxIdleMillis", 1_000, 7L * 24 * 3600 * 1000),
                         s.integer("specimen.recentlyClosed", 0, 10_000_000)),
                 new AlertsConfig(s.integer("alerts.minBlastCells", 1, 10_000)),
+                new DiagnosisConfig(diagnosisModel, s.integer("diagnosis.topFeatures", 0, 1000)),
                 new DeadLetterConfig(s.integer("deadLetters.maxMessageBytes", 4096, 100 * 1024 * 1024)),
                 new HttpConfig(s.string("http.host"), s.integer("http.port", 0, 65535)));
     }
@@ -101,6 +114,6 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
     /** A copy pointing at other bootstrap servers. */
     public ServiceConfig withBootstrap(String servers) {
         return new ServiceConfig(new KafkaConfig(servers, kafka.groupId(), kafka.clientSettings()), topics, inference,
-                flow, specimen, alerts, deadLetters, http);
+                flow, specimen, alerts, diagnosis, deadLetters, http);
     }
 }

@@ -1,6 +1,7 @@
 package org.hemastream.diagnosis;
 
 import org.hemastream.events.CbcResult;
+import org.hemastream.events.DiagnosticScore;
 import org.hemastream.events.CellResult;
 
 import java.time.Instant;

@@ -1,15 +1,13 @@
 package org.hemastream.diagnosis;
 
 import com.microsoft.ml.lightgbm.SWIGTYPE_p_double;
+import com.microsoft.ml.lightgbm.SWIGTYPE_p_float;
 import com.microsoft.ml.lightgbm.SWIGTYPE_p_int;
 import com.microsoft.ml.lightgbm.SWIGTYPE_p_long_long;
 import com.microsoft.ml.lightgbm.SWIGTYPE_p_p_void;
 import com.microsoft.ml.lightgbm.SWIGTYPE_p_void;
 import com.microsoft.ml.lightgbm.lightgbmlib;
 import com.microsoft.ml.lightgbm.lightgbmlibConstants;
-import io.github.metarank.lightgbm4j.LGBMBooster;
-import io.github.metarank.lightgbm4j.LGBMDataset;
-import io.github.metarank.lightgbm4j.LGBMException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,6 +25,8 @@ import java.io.UncheckedIOException;
  * race with a running prediction. Calls block (native code): never on an event loop.
  */
 public final class LightGbmModel implements AutoCloseable {
+
+    private static boolean nativeLoaded;
 
     private final SWIGTYPE_p_void handle;
     private final int numClasses;
@@ -63,7 +63,8 @@ public final class LightGbmModel implements AutoCloseable {
 
     /**
      * Trains a model and returns its text. {@code params} must hold the objective (and {@code num_class}
-     * for multiclass); missing values are {@code NaN}.
+     * for multiclass); missing values are {@code NaN}. Uses the C API directly, like prediction (see
+     * {@link #loadNative()} for why LightGBM4J's own classes are never touched).
      *
      * @param rowMajor     rows × featureNames.length values
      * @param labels       one label per row (class index for multiclass)
@@ -72,20 +73,56 @@ public final class LightGbmModel implements AutoCloseable {
     public static String train(double[] rowMajor, int rows, float[] labels, String[] featureNames, String params,
                                int iterations) {
         loadNative();
-        try (LGBMDataset ds = LGBMDataset.createFromMat(rowMajor, rows, featureNames.length, true,
-                "max_bin=63 " + params, null)) {
-            ds.setFeatureNames(featureNames);
-            ds.setField("label", labels);
-            try (LGBMBooster booster = LGBMBooster.create(ds, params)) {
-                for (int i = 0; i < iterations; i++) {
-                    if (booster.updateOneIter()) {
-                        break;
-                    }
-                }
-                return booster.saveModelToString(0, 0, LGBMBooster.FeatureImportanceType.SPLIT);
+        int cols = featureNames.length;
+        SWIGTYPE_p_double data = lightgbmlib.new_doubleArray(rowMajor.length);
+        SWIGTYPE_p_float label = lightgbmlib.new_floatArray(labels.length);
+        SWIGTYPE_p_p_void datasetOut = lightgbmlib.new_voidpp();
+        SWIGTYPE_p_p_void boosterOut = lightgbmlib.new_voidpp();
+        SWIGTYPE_p_int finished = lightgbmlib.new_intp();
+        SWIGTYPE_p_long_long length = lightgbmlib.new_int64_tp();
+        SWIGTYPE_p_void dataset = null;
+        SWIGTYPE_p_void booster = null;
+        try {
+            for (int i = 0; i < rowMajor.length; i++) {
+                lightgbmlib.doubleArray_setitem(data, i, rowMajor[i]);
             }
-        } catch (LGBMException e) {
-            throw new IllegalStateException("LightGBM training failed: " + e.getMessage(), e);
+            for (int i = 0; i < labels.length; i++) {
+                lightgbmlib.floatArray_setitem(label, i, labels[i]);
+            }
+            check(lightgbmlib.LGBM_DatasetCreateFromMat(lightgbmlib.double_to_voidp_ptr(data),
+                    lightgbmlibConstants.C_API_DTYPE_FLOAT64, rows, cols, 1, "max_bin=63 " + params, null, datasetOut),
+                    "creating the training set");
+            dataset = lightgbmlib.voidpp_value(datasetOut);
+            check(lightgbmlib.LGBM_DatasetSetFeatureNames(dataset, featureNames, cols), "naming the features");
+            check(lightgbmlib.LGBM_DatasetSetField(dataset, "label", lightgbmlib.float_to_voidp_ptr(label), rows,
+                    lightgbmlibConstants.C_API_DTYPE_FLOAT32), "setting the labels");
+            check(lightgbmlib.LGBM_BoosterCreate(dataset, params, boosterOut), "creating the booster");
+            booster = lightgbmlib.voidpp_value(boosterOut);
+            for (int i = 0; i < iterations; i++) {
+                check(lightgbmlib.LGBM_BoosterUpdateOneIter(booster, finished), "boosting");
+                if (lightgbmlib.intp_value(finished) == 1) {
+                    break;
+                }
+            }
+            String text = lightgbmlib.LGBM_BoosterSaveModelToStringSWIG(booster, 0, -1,
+                    lightgbmlibConstants.C_API_FEATURE_IMPORTANCE_SPLIT, 64L * 1024 * 1024, length);
+            if (text == null) {
+                throw new IllegalStateException("LightGBM failed saving the model: " + lightgbmlib.LGBM_GetLastError());
+            }
+            return text;
+        } finally {
+            if (booster != null) {
+                lightgbmlib.LGBM_BoosterFree(booster);
+            }
+            if (dataset != null) {
+                lightgbmlib.LGBM_DatasetFree(dataset);
+            }
+            lightgbmlib.delete_doubleArray(data);
+            lightgbmlib.delete_floatArray(label);
+            lightgbmlib.delete_voidpp(datasetOut);
+            lightgbmlib.delete_voidpp(boosterOut);
+            lightgbmlib.delete_intp(finished);
+            lightgbmlib.delete_int64_tp(length);
         }
     }
 
@@ -170,11 +207,55 @@ public final class LightGbmModel implements AutoCloseable {
         }
     }
 
-    private static void loadNative() {
+    /**
+     * Loads LightGBM's natives once per JVM, from a private temporary folder. LightGBM4J's own loader
+     * (run by the static initialisers of {@code LGBMBooster} and {@code LGBMDataset}) extracts them to
+     * fixed names in java.io.tmpdir ({@code /tmp/lib_lightgbm.so}): a second JVM starting on the same
+     * host rewrites the file under the first one's mapping and the first one dies (SIGSEGV in native code —
+     * seen with the test suite and {@code evaluate-diagnosis} running side by side). So this class uses
+     * only the SWIG layer ({@code lightgbmlib}) and never initialises those two classes.
+     * {@code LIGHTGBM_NATIVE_LIB_PATH}, when set, names a folder to load the two libraries from instead.
+     */
+    static synchronized void loadNative() {
+        if (nativeLoaded) {
+            return;
+        }
+        String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
+        String arch = System.getProperty("os.arch", "");
+        String platform = os.startsWith("linux") && (arch.equals("amd64") || arch.equals("x86_64")) ? "linux/x86_64"
+                : os.startsWith("linux") && (arch.equals("aarch64") || arch.equals("arm64")) ? "linux/aarch64" : null;
+        String configured = System.getenv("LIGHTGBM_NATIVE_LIB_PATH");
         try {
-            LGBMBooster.loadNative();
+            java.nio.file.Path dir;
+            if (configured != null) {
+                dir = java.nio.file.Path.of(configured);
+            } else if (platform != null) {
+                dir = java.nio.file.Files.createTempDirectory("hemastream-lightgbm-");
+                dir.toFile().deleteOnExit();
+            } else {
+                throw new IOException("no bundled LightGBM natives for " + os + "/" + arch
+                        + "; set LIGHTGBM_NATIVE_LIB_PATH to a folder holding lib_lightgbm and lib_lightgbm_swig");
+            }
+            for (String lib : new String[]{"lib_lightgbm.so", "lib_lightgbm_swig.so"}) {
+                java.nio.file.Path target = dir.resolve(lib);
+                if (configured == null) {
+                    try (java.io.InputStream in = LightGbmModel.class.getClassLoader()
+                            .getResourceAsStream("lightgbm4j/" + platform + "/" + lib)) {
+                        if (in == null) {
+                            throw new IOException("LightGBM native " + lib + " is not in the lightgbm4j jar");
+                        }
+                        java.nio.file.Files.copy(in, target);
+                    }
+                    target.toFile().deleteOnExit();
+                }
+                System.load(target.toAbsolutePath().toString());
+            }
+            nativeLoaded = true;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load LightGBM's native library", e);
+        } catch (UnsatisfiedLinkError e) {
+            throw new IllegalStateException("cannot load LightGBM's native library (it needs libgomp.so.1: "
+                    + "install libgomp1): " + e.getMessage(), e);
         }
     }
 

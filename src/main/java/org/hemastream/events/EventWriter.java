@@ -50,6 +50,34 @@ public final class EventWriter {
         return bytes(n);
     }
 
+    public byte[] diagnosticScore(DiagnosticScore s) {
+        ObjectNode n = header("diagnostic-score");
+        n.put("scoreId", s.scoreId()).put("specimenId", s.specimenId()).put("stage", s.stage().wireName());
+        ObjectNode probs = n.putObject("probabilities");
+        s.probabilities().forEach((k, v) -> probs.put(k, round(v)));
+        ArrayNode leading = n.putArray("leading");
+        for (DiagnosticScore.ClassExplanation e : s.leading()) {
+            ObjectNode en = leading.addObject().put("diagnosis", e.diagnosis()).put("probability", round(e.probability()));
+            ArrayNode cs = en.putArray("contributions");
+            for (DiagnosticScore.Contribution c : e.contributions()) {
+                ObjectNode cn = cs.addObject().put("feature", c.feature());
+                if (Double.isNaN(c.value())) {
+                    cn.putNull("value");
+                } else {
+                    cn.put("value", Math.round(c.value() * 1e6) / 1e6);
+                }
+                cn.put("contribution", round(c.contribution()));
+            }
+        }
+        n.put("diagnosticModelVersion", s.diagnosticModelVersion()).put("cellModelVersion", s.cellModelVersion());
+        DiagnosticScore.Completeness c = s.completeness();
+        ObjectNode cn = n.putObject("completeness").put("specimen", c.specimen());
+        c.reasons().forEach(cn.putArray("reasons")::add);
+        cn.put("cbcAvailable", c.cbcAvailable()).put("classifiedCells", c.classifiedCells());
+        n.put("issuedAt", time(s.issuedAt()));
+        return bytes(n);
+    }
+
     public byte[] deadLetter(DeadLetter d) {
         ObjectNode n = header("dead-letter");
         n.put("errorCode", d.errorCode().name()).put("errorMessage", d.errorMessage()).put("specimenId", d.specimenId());

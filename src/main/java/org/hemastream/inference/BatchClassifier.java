@@ -19,4 +19,7 @@ public interface BatchClassifier {
 
     /** The P(blast) threshold shipped with the model. */
     double blastThreshold();
+
+    /** The model's self-description: its cell types and attributes say which diagnostic features it supplies. */
+    CellModelMetadata metadata();
 }

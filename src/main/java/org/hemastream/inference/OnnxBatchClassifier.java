@@ -86,4 +86,9 @@ public final class OnnxBatchClassifier implements BatchClassifier, AutoCloseable
     public double blastThreshold() {
         return blastThreshold;
     }
+
+    @Override
+    public CellModelMetadata metadata() {
+        return classifier.metadata();
+    }
 }

@@ -12,9 +12,12 @@ import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
 import io.vertx.kafka.client.consumer.OffsetAndMetadata;
 import org.hemastream.alerts.BlastRule;
 import org.hemastream.config.ServiceConfig;
+import org.hemastream.diagnosis.DiagnosticScorer;
 import org.hemastream.events.BlastAlert;
 import org.hemastream.events.CbcResult;
 import org.hemastream.events.CellImage;
+import org.hemastream.events.CellResult;
+import org.hemastream.events.DiagnosticScore;
 import org.hemastream.events.ErrorCode;
 import org.hemastream.events.EventReader;
 import org.hemastream.events.EventSchemas;
@@ -51,6 +54,12 @@ import java.util.concurrent.TimeUnit;
  * ({@code executeBlocking(…, false)}), publishes cell results, blast alerts and dead letters, and commits
  * only offsets the {@link OffsetLedger} says no open specimen still needs.
  *
+ * <p>Diagnostic scores: a {@code cbc-only} score when a specimen's (latest) CBC arrives and a
+ * {@code final} score when it closes, each computed on the worker pool by the {@link DiagnosticScorer}.
+ * A specimen's scores are chained — the next is computed only once the previous one is acknowledged — so
+ * they reach {@code hema.diagnostic-scores} in order; their sends hold the specimen's offsets like its
+ * alerts do. A score that cannot be computed is logged and counted, never holds offsets back.
+ *
  * <p>Backpressure: cells in flight (batcher queue + worker pool) never exceed {@code flow.highMark};
  * beyond it cells wait in a backlog and the assigned partitions — not the stream — are paused until the
  * load falls to {@code flow.lowMark}; pausing is re-applied after every rebalance. On revocation it
@@ -71,6 +80,7 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
     private final ServiceConfig config;
     private final BatchClassifier classifier;
     private final ServiceMetrics metrics;
+    private final DiagnosticScorer scorer;
 
     private EventReader reader;
     private SpecimenBook book;
@@ -85,6 +95,8 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
     private final ArrayDeque<CellImage> backlog = new ArrayDeque<>();
     private final Map<String, Pending> cellRecords = new HashMap<>();
     private final Map<String, List<Future<?>>> sendsBySpecimen = new HashMap<>();
+    /** The last score send of each specimen: the next score waits for it (cbc-only before final). */
+    private final Map<String, Future<?>> scoreChains = new HashMap<>();
     private int inFlight;
     private int busySessions;
     private boolean paused;
@@ -95,10 +107,13 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
     private volatile boolean everAssigned;
     private volatile int assignedCount;
 
-    public SpecimenConsumerVerticle(ServiceConfig config, BatchClassifier classifier, ServiceMetrics metrics) {
+    /** @param scorer the diagnostic scorer, already checked against the cell model */
+    public SpecimenConsumerVerticle(ServiceConfig config, BatchClassifier classifier, ServiceMetrics metrics,
+                                    DiagnosticScorer scorer) {
         this.config = config;
         this.classifier = classifier;
         this.metrics = metrics;
+        this.scorer = scorer;
     }
 
     @Override
@@ -151,9 +166,9 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         long expiryEvery = Math.max(1000, Math.min(10_000, config.specimen().maxIdle().toMillis() / 4));
         vertx.setPeriodic(expiryEvery, id -> apply(book.expire(Instant.now()), null));
         return consumer.subscribe(Set.of(topics.cbc(), topics.captures()))
-                .onSuccess(v -> log.info("subscribed to {} and {} as group {} (model {}, blast threshold {})",
-                        topics.cbc(), topics.captures(), config.kafka().groupId(), classifier.modelVersion(),
-                        classifier.blastThreshold()));
+                .onSuccess(v -> log.info("subscribed to {} and {} as group {} (model {}, blast threshold {}, "
+                                + "diagnostic model {})", topics.cbc(), topics.captures(), config.kafka().groupId(),
+                        classifier.modelVersion(), classifier.blastThreshold(), scorer.model().version()));
     }
 
     @Override
@@ -206,6 +221,7 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         Object event = ((ReadResult.Accepted) result).event();
         if (event instanceof CbcResult cbc) {
             fx = book.cbc(cbc, origin, now);
+            scoreCbcOnly(cbc, fx);
         } else if (event instanceof SlideComplete done) {
             fx = book.slideComplete(done, origin, now);
         } else {
@@ -252,6 +268,10 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
 
     private void onClosed(SpecimenClosed closed) {
         metrics.specimenClosed(closed.completeness().wireName());
+        if (closed.cbc() != null || !closed.cells().isEmpty()) {
+            score(closed.specimenId(), DiagnosticScore.Stage.FINAL, closed.cbc(), closed.cells(),
+                    closed.completeness().wireName(), closed.reasons());
+        }
         List<Future<?>> sends = sendsBySpecimen.remove(closed.specimenId());
         Future<?> all = sends == null ? Future.succeededFuture() : Future.all(sends);
         all.onComplete(ar -> {
@@ -287,6 +307,45 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
                 }
             });
         }
+    }
+
+    /** Scores a CBC the book kept as the specimen's current one (an older rerun it ignored is not scored). */
+    private void scoreCbcOnly(CbcResult cbc, Effects fx) {
+        CbcResult current = fx.closed().stream().filter(c -> c.specimenId().equals(cbc.specimenId()))
+                .map(SpecimenClosed::cbc).findFirst().orElseGet(() -> book.currentCbc(cbc.specimenId()));
+        if (current == cbc) {
+            score(cbc.specimenId(), DiagnosticScore.Stage.CBC_ONLY, cbc, List.of(), "open", List.of());
+        }
+    }
+
+    /**
+     * Computes a score on the worker pool once the specimen's previous score is acknowledged, publishes it
+     * and tracks the send. A scoring failure (a bug, not bad input) is logged and counted and publishes
+     * nothing; only a send the broker does not acknowledge holds the specimen's offsets back.
+     */
+    private void score(String specimenId, DiagnosticScore.Stage stage, CbcResult cbc, List<CellResult> cells,
+                       String state, List<String> reasons) {
+        Future<?> previous = scoreChains.getOrDefault(specimenId, Future.succeededFuture());
+        Future<?> sent = previous.transform(ar -> workers.executeBlocking(
+                        () -> scorer.score(specimenId, stage, cbc, cells, state, reasons, Instant.now()), false))
+                .transform(ar -> {
+                    if (ar.failed()) {
+                        metrics.diagnosticScoreFailed(stage.wireName());
+                        log.error("diagnostic score {} of specimen {} failed: {}", stage.wireName(), specimenId,
+                                ar.cause().toString());
+                        return Future.succeededFuture();
+                    }
+                    DiagnosticScore s = ar.result();
+                    return publisher.diagnosticScore(s).onSuccess(m -> {
+                        metrics.diagnosticScore(stage.wireName());
+                        log.debug("diagnostic score {} specimen {}: {}", stage.wireName(), specimenId,
+                                s.leading().isEmpty() ? "-" : s.leading().get(0).diagnosis() + " "
+                                        + String.format(java.util.Locale.ROOT, "%.3f", s.leading().get(0).probability()));
+                    });
+                });
+        scoreChains.put(specimenId, sent);
+        sent.onComplete(ar -> scoreChains.remove(specimenId, sent));
+        track(specimenId, sent);
     }
 
     /** Remembers a send whose acknowledgement the specimen's offsets wait for (see {@link #onClosed}). */
@@ -430,6 +489,7 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         inFlight -= unqueued.size();
         backlog.removeIf(c -> droppedSet.contains(c.specimenId()));
         dropped.forEach(sendsBySpecimen::remove);
+        dropped.forEach(scoreChains::remove);
         cellRecords.keySet().removeIf(k -> droppedSet.contains(k.substring(0, k.indexOf('\u0000'))));
         for (TopicPartition tp : partitions) {
             ledger.forget(new OffsetLedger.Partition(tp.getTopic(), tp.getPartition()));
@@ -454,6 +514,7 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         boolean ready = everAssigned && assignedCount > 0;
         return new HttpVerticle.Readiness(ready, new JsonObject()
                 .put("modelVersion", classifier.modelVersion())
+                .put("diagnosticModelVersion", scorer.model().version())
                 .put("assignedPartitions", assignedCount)
                 .put("checks", new JsonArray().add(new JsonObject().put("name", "model").put("status", "UP"))
                         .add(new JsonObject().put("name", "partitions").put("status", ready ? "UP" : "DOWN"))));

@@ -98,6 +98,14 @@ public final class ServiceMetrics {
         }
     }
 
+    public void diagnosticScore(String stage) {
+        counter("hemastream.diagnostic.scores", "stage", stage, "diagnostic scores published").increment();
+    }
+
+    public void diagnosticScoreFailed(String stage) {
+        counter("hemastream.diagnostic.scores.failed", "stage", stage, "diagnostic scores that could not be computed").increment();
+    }
+
     public void deadLetter(String reason) {
         counter("hemastream.dead.letters", "reason", reason, "input records dead-lettered, by reason").increment();
     }

@@ -16,7 +16,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Publishes the service's outputs — cell results, blast alerts, dead letters — keyed by specimen ID
+ * Publishes the service's outputs — cell results, blast alerts, diagnostic scores, dead letters — keyed by specimen ID
  * (dead letters by the original record's key), idempotent producer with {@code acks=all}. Every send
  * returns a Future completed when the broker acknowledged it: the caller releases the input offsets only
  * then.
@@ -56,6 +56,10 @@ public final class OutputPublisher {
 
     public Future<RecordMetadata> cellResult(CellResult r) {
         return send(topics.cellResults(), r.specimenId(), writer.cellResult(r));
+    }
+
+    public Future<RecordMetadata> diagnosticScore(org.hemastream.events.DiagnosticScore s) {
+        return send(topics.diagnosticScores(), s.specimenId(), writer.diagnosticScore(s));
     }
 
     public Future<RecordMetadata> blastAlert(BlastAlert a) {

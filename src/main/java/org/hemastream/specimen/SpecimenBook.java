@@ -199,6 +199,12 @@ public final class SpecimenBook {
         return open.containsKey(specimenId);
     }
 
+    /** The CBC an open specimen holds now (the latest measurement), or null. */
+    public CbcResult currentCbc(String specimenId) {
+        Specimen s = open.get(specimenId);
+        return s == null ? null : s.cbc;
+    }
+
     public int openSpecimens() {
         return open.size();
     }

@@ -16,14 +16,16 @@ class SchemaExamplesTest {
     private final ObjectMapper mapper = new ObjectMapper();
 
     @ParameterizedTest
-    @ValueSource(strings = {"cbc-result", "cell-image", "slide-complete", "cell-result", "blast-alert", "dead-letter"})
+    @ValueSource(strings = {"cbc-result", "cell-image", "slide-complete", "cell-result", "blast-alert", "dead-letter",
+            "diagnostic-score"})
     void everyExampleEventValidatesAgainstItsSchema(String type) throws Exception {
         JsonNode example = mapper.readTree(Files.readString(Path.of("schemas/examples/" + type + ".example.json")));
         assertThat(schemas.validate(type, example)).isEmpty();
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"cbc-result", "cell-image", "slide-complete", "cell-result", "blast-alert", "dead-letter"})
+    @ValueSource(strings = {"cbc-result", "cell-image", "slide-complete", "cell-result", "blast-alert", "dead-letter",
+            "diagnostic-score"})
     void anExampleWithoutItsSpecimenOrTypeIsRefused(String type) throws Exception {
         var example = (com.fasterxml.jackson.databind.node.ObjectNode)
                 mapper.readTree(Files.readString(Path.of("schemas/examples/" + type + ".example.json")));

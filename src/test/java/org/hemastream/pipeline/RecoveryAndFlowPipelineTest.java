@@ -116,6 +116,11 @@ class RecoveryAndFlowPipelineTest extends PipelineTestBase {
             public double blastThreshold() {
                 return real.blastThreshold();
             }
+
+            @Override
+            public org.hemastream.inference.CellModelMetadata metadata() {
+                return real.metadata();
+            }
         };
         PipelineHarness h = harness(broker, Map.of("flow.highMark", "8", "flow.lowMark", "2", "inference.maxBatch", "4",
                 "inference.sessions", "1", "inference.maxBatchDelayMillis", "5"));

@@ -36,6 +36,7 @@ public final class CellPool {
     private final String split;
     private final Map<String, Map<String, List<ManifestCell>>> bySourceAndType;
     private final List<ManifestCell> dysplastic;
+    private final List<ManifestCell> hypersegmented;
 
     private CellPool(String split, Map<String, Map<String, List<ManifestCell>>> bySourceAndType) {
         this.split = split;
@@ -50,6 +51,8 @@ public final class CellPool {
         }
         d.sort(Comparator.comparing(c -> c.image().toString()));
         this.dysplastic = List.copyOf(d);
+        this.hypersegmented = pool(PBC, "segmented_neutrophil").stream()
+                .filter(c -> "segmented-multilobed".equals(c.columns().get("nucleus_shape"))).toList();
     }
 
     /**
@@ -77,6 +80,8 @@ public final class CellPool {
                 List<ManifestCell> kept = new ArrayList<>(sorted.subList(0, maxPerType));
                 sorted.stream().filter(CellPool::isDysplastic).limit(maxPerType / 2)
                         .filter(c -> !kept.contains(c)).forEach(kept::add);
+                sorted.stream().filter(c -> "segmented-multilobed".equals(c.columns().get("nucleus_shape")))
+                        .limit(maxPerType / 2).filter(c -> !kept.contains(c)).forEach(kept::add);
                 kept.sort(Comparator.comparing(c -> c.image().toString()));
                 return List.copyOf(kept);
             }
@@ -116,6 +121,14 @@ public final class CellPool {
             throw new IllegalStateException("no " + split + " PBC neutrophils annotated hypolobated or agranular");
         }
         return dysplastic.get(r.nextInt(dysplastic.size()));
+    }
+
+    /** Draws a hypersegmented neutrophil (PBC: WBCAtt says segmented-multilobed nucleus). */
+    public ManifestCell drawHypersegmentedNeutrophil(Random r) {
+        if (hypersegmented.isEmpty()) {
+            throw new IllegalStateException("no " + split + " PBC neutrophils annotated segmented-multilobed");
+        }
+        return hypersegmented.get(r.nextInt(hypersegmented.size()));
     }
 
     /** Images per source and type, for the model card. */

@@ -24,7 +24,10 @@ import java.util.Random;
  */
 public final class CohortCbcSynthesizer {
 
-    /** The parameters of every cohort CBC, in XN printout order. */
+    /**
+     * The parameters a cohort CBC reports, in XN printout order. Some results lack the platelet indices
+     * (PDW, MPV, P-LCR, PCT), IG or NRBC, as real ones do.
+     */
     public static final List<String> CODES = List.of("WBC", "RBC", "HGB", "HCT", "MCV", "MCH", "MCHC", "PLT",
             "RDW-SD", "RDW-CV", "PDW", "MPV", "P-LCR", "PCT", "NEUT#", "LYMPH#", "MONO#", "EO#", "BASO#",
             "NEUT%", "LYMPH%", "MONO%", "EO%", "BASO%", "IG#", "IG%", "NRBC#", "NRBC%");
@@ -93,12 +96,31 @@ public final class CohortCbcSynthesizer {
         p.put("NRBC#", round(nrbc.doubleValue() * wbc.doubleValue() / 100, 2));
         p.put("NRBC%", nrbc);
 
+        List<String> flags = new ArrayList<>(flags(p, differential, blast, r));
+        // Not every result reports every parameter: the XN withholds the platelet indices when the
+        // platelet distribution is too small or abnormal, and sites without the IG/NRBC channels (or
+        // older XE/XS-series analyzers) send neither. The model must learn to score without them.
+        double uPlateletIndices = r.nextDouble();
+        double uIg = r.nextDouble();
+        double uNrbc = r.nextDouble();
+        if (plt.doubleValue() < 20 || uPlateletIndices < 0.08) {
+            List.of("PDW", "MPV", "P-LCR", "PCT").forEach(p::remove);
+        }
+        if (uIg < 0.05) {
+            List.of("IG#", "IG%").forEach(p::remove);
+            flags.remove("IG_Present");
+        }
+        if (uNrbc < 0.05) {
+            List.of("NRBC#", "NRBC%").forEach(p::remove);
+            flags.remove("NRBC_Present");
+        }
         Map<String, CbcResult.Measurement> measurements = new LinkedHashMap<>();
         for (String code : CODES) {
-            measurements.put(code, new CbcResult.Measurement(p.get(code).doubleValue(), unit(code)));
+            if (p.containsKey(code)) {
+                measurements.put(code, new CbcResult.Measurement(p.get(code).doubleValue(), unit(code)));
+            }
         }
-        return new CbcResult(specimenId, measuredAt, "XN-9000", "cohort", measurements,
-                flags(p, differential, blast, r));
+        return new CbcResult(specimenId, measuredAt, "XN-9000", "cohort", measurements, flags);
     }
 
     /**

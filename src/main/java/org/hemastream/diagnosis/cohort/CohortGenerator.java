@@ -14,7 +14,8 @@ import java.util.Random;
 
 /**
  * Generates a synthetic cohort: equal numbers of the six diagnoses (MPN split evenly among CML, PV, ET,
- * PMF), each patient with a CBC from {@link CohortCbcSynthesizer} and — except for CBC-only specimens,
+ * PMF; {@code normal} — no haematological neoplasm — among healthy, megaloblastic and reactive pictures,
+ * the non-neoplastic mimics a lab meets), each patient with a CBC from {@link CohortCbcSynthesizer} and — except for CBC-only specimens,
  * as in real labs where not every CBC gets a smear — a smear of real cell images drawn from a
  * {@link CellPool} to fit the diagnosis's differential.
  *
@@ -71,6 +72,7 @@ public final class CohortGenerator {
                                      Random r) {
         String source = r.nextDouble() < PBC_SHARE ? CellPool.PBC : CellPool.DEEPAPL;
         double dysplastic = profile.dysplasticNeutrophils(r);
+        double hypersegmented = profile.hypersegmentedNeutrophils(r);
         double smudge = profile.smudgePer100Wbc(r);
         double platelets = profile.largePlateletsPer100Wbc(r);
         int wbcCells = 100 + r.nextInt(81);
@@ -89,8 +91,9 @@ public final class CohortGenerator {
                 k++;
             }
             String type = types.get(k);
-            boolean neutrophil = type.endsWith("_neutrophil");
-            cells.add(neutrophil && r.nextDouble() < dysplastic ? pool.drawDysplasticNeutrophil(r)
+            double form = type.endsWith("_neutrophil") ? r.nextDouble() : 1;
+            cells.add(form < dysplastic ? pool.drawDysplasticNeutrophil(r)
+                    : form < dysplastic + hypersegmented ? pool.drawHypersegmentedNeutrophil(r)
                     : pool.draw(type, source, r));
         }
         addExtra(cells, "erythroblast", wbcCells * nrbcPer100 / 100, source, r);

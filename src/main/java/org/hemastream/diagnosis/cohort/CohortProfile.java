@@ -25,6 +25,21 @@ public enum CohortProfile {
      */
     NORMAL(DiagnosisClass.NORMAL),
     /**
+     * Megaloblastic anaemia (vitamin B12 or folate deficiency; Green, Blood 2017;129:2603; Stabler, N Engl J
+     * Med 2013;368:149): the classic MDS mimic on a CBC — macrocytic anaemia (MCV often &gt; 110), high
+     * RDW, mild leukopenia and thrombocytopenia — but hypersegmented neutrophils (≥ 5 lobes) instead of
+     * MDS's hypolobated ones. No haematological neoplasm: class {@code normal}.
+     */
+    MEGALOBLASTIC(DiagnosisClass.NORMAL),
+    /**
+     * Reactive blood picture (bacterial infection/inflammation, or viral lymphocytosis): neutrophilia with
+     * a left shift (bands, a few metamyelocytes and myelocytes — a CML mimic at a small scale) or reactive
+     * (variant) lymphocytes — a lymphoma mimic; mild anaemia of inflammation, reactive thrombocytosis
+     * (e.g. Bain, Blood Cells: A Practical Guide, 5th ed., 2015, chapters on reactive changes). No
+     * haematological neoplasm: class {@code normal}.
+     */
+    REACTIVE(DiagnosisClass.NORMAL),
+    /**
      * AML at diagnosis (Döhner et al., ELN 2022 recommendations, Blood 2022;140:1345; presenting counts
      * as in large cooperative-group cohorts, e.g. Juliusson et al., Swedish AML registry, Blood
      * 2009;113:4179): WBC median ≈ 10–20 with a range from leukopenic to &gt; 100, anaemia (HGB ≈ 9),
@@ -100,6 +115,8 @@ public enum CohortProfile {
     double hgb(Random r, boolean female) {
         return switch (this) {
             case NORMAL -> female ? normal(r, 13.6, 0.8, 12.0, 15.5) : normal(r, 15.3, 0.9, 13.5, 17.5);
+            case MEGALOBLASTIC -> normal(r, 9.2, 1.8, 5.0, 13.0);
+            case REACTIVE -> normal(r, 12.2, 1.5, 8.5, 16.0);
             case AML -> normal(r, 9.0, 1.6, 5.5, 13.5);
             case ALL -> normal(r, 9.5, 1.8, 5.5, 14.0);
             case LYMPHOMA -> normal(r, 11.8, 1.6, 7.5, 15.5);
@@ -114,7 +131,8 @@ public enum CohortProfile {
     /** Mean corpuscular volume, fL. */
     double mcv(Random r) {
         return switch (this) {
-            case NORMAL, ET -> normal(r, 90, 4, 80, 100);
+            case NORMAL, ET, REACTIVE -> normal(r, 90, 4, 80, 100);
+            case MEGALOBLASTIC -> normal(r, 112, 8, 98, 130);
             case AML -> normal(r, 95, 6, 82, 112);
             case ALL, LYMPHOMA, CML -> normal(r, 89, 5, 78, 102);
             case PV -> normal(r, 84, 6, 68, 98);
@@ -127,6 +145,8 @@ public enum CohortProfile {
     double rdwCv(Random r) {
         return switch (this) {
             case NORMAL -> normal(r, 12.8, 0.6, 11.5, 14.5);
+            case REACTIVE -> normal(r, 13.8, 1.2, 11.5, 17.0);
+            case MEGALOBLASTIC -> normal(r, 17.5, 2.5, 13.0, 26.0);
             case ET -> normal(r, 13.5, 1.0, 11.5, 17.0);
             case PV -> normal(r, 15.5, 1.8, 12.0, 21.0);
             case PMF -> normal(r, 19.0, 2.5, 14.0, 26.0);
@@ -139,6 +159,8 @@ public enum CohortProfile {
     double plt(Random r) {
         return switch (this) {
             case NORMAL -> normal(r, 260, 55, 150, 400);
+            case MEGALOBLASTIC -> logNormal(r, 140, 0.5, 30, 400);
+            case REACTIVE -> logNormal(r, 330, 0.3, 150, 750);
             case AML -> logNormal(r, 50, 0.7, 5, 300);
             case ALL -> logNormal(r, 55, 0.7, 5, 350);
             case LYMPHOMA -> logNormal(r, 150, 0.4, 40, 380);
@@ -153,7 +175,7 @@ public enum CohortProfile {
     /** Mean platelet volume, fL (large platelets in MPN and MDS, young platelets in consumption). */
     double mpv(Random r) {
         return switch (this) {
-            case NORMAL -> normal(r, 10.3, 0.8, 8.8, 12.5);
+            case NORMAL, REACTIVE -> normal(r, 10.3, 0.8, 8.8, 12.5);
             case ET, PMF, CML, PV -> normal(r, 11.0, 1.0, 9.0, 13.5);
             case MDS -> normal(r, 11.2, 1.2, 8.8, 14.0);
             default -> normal(r, 10.8, 1.1, 8.5, 13.5);
@@ -164,6 +186,8 @@ public enum CohortProfile {
     double wbc(Random r) {
         return switch (this) {
             case NORMAL -> normal(r, 6.5, 1.5, 4.0, 10.0);
+            case MEGALOBLASTIC -> logNormal(r, 4.3, 0.3, 1.5, 9.0);
+            case REACTIVE -> logNormal(r, 13, 0.35, 4.5, 35);
             case AML -> logNormal(r, 14, 1.2, 0.6, 250);
             case ALL -> logNormal(r, 16, 1.2, 0.8, 300);
             case LYMPHOMA -> logNormal(r, 22, 0.7, 6, 200);
@@ -179,7 +203,7 @@ public enum CohortProfile {
      * The blood's white-cell differential, percent by cell type (sums to 100). The smear is drawn from
      * it and the analyzer's differential follows it.
      */
-    Map<String, Double> differential(Random r) {
+    public Map<String, Double> differential(Random r) {
         Map<String, Double> d = new LinkedHashMap<>();
         double blast = switch (this) {
             case AML -> r.nextDouble() < 0.75 ? uniform(r, 20, 92) : uniform(r, 3, 20);
@@ -190,6 +214,26 @@ public enum CohortProfile {
             default -> 0;
         };
         switch (this) {
+            case MEGALOBLASTIC -> {
+                d.put("segmented_neutrophil", uniform(r, 40, 60));
+                d.put("band_neutrophil", uniform(r, 0, 3));
+                d.put("lymphocyte", uniform(r, 25, 45));
+                d.put("monocyte", uniform(r, 3, 9));
+                d.put("eosinophil", uniform(r, 1, 4));
+                d.put("basophil", uniform(r, 0, 1));
+            }
+            case REACTIVE -> {
+                boolean viral = r.nextDouble() < 0.35;
+                d.put("segmented_neutrophil", viral ? uniform(r, 25, 45) : uniform(r, 60, 80));
+                d.put("band_neutrophil", viral ? uniform(r, 1, 4) : uniform(r, 5, 15));
+                d.put("metamyelocyte", viral ? 0 : uniform(r, 0, 3));
+                d.put("myelocyte", viral ? 0 : uniform(r, 0, 2));
+                d.put("lymphocyte", viral ? uniform(r, 35, 55) : uniform(r, 5, 15));
+                d.put("lymphocyte_variant", viral ? uniform(r, 5, 20) : uniform(r, 0, 1));
+                d.put("monocyte", uniform(r, 4, 12));
+                d.put("eosinophil", uniform(r, 0, 3));
+                d.put("basophil", uniform(r, 0, 1));
+            }
             case NORMAL, PV, ET -> {
                 d.put("segmented_neutrophil", uniform(r, 45, 65));
                 d.put("band_neutrophil", uniform(r, 1, 5));
@@ -270,7 +314,7 @@ public enum CohortProfile {
     }
 
     /** Nucleated red cells per 100 white cells. */
-    double nrbcPer100Wbc(Random r) {
+    public double nrbcPer100Wbc(Random r) {
         return switch (this) {
             case PMF -> uniform(r, 1, 10);
             case AML, MDS -> r.nextDouble() < 0.35 ? uniform(r, 0.5, 5) : 0;
@@ -296,6 +340,14 @@ public enum CohortProfile {
             case MDS -> uniform(r, 1, 5);
             default -> uniform(r, 0, 3);
         };
+    }
+
+    /**
+     * Fraction of the neutrophils that are hypersegmented (drawn from cells WBCAtt annotates with a
+     * multilobed nucleus: the megaloblastic picture).
+     */
+    double hypersegmentedNeutrophils(Random r) {
+        return this == MEGALOBLASTIC ? uniform(r, 0.3, 0.7) : 0;
     }
 
     /**

@@ -1,4 +1,4 @@
-package org.hemastream.diagnosis;
+package org.hemastream.events;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
