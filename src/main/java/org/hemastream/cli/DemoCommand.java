@@ -50,7 +50,7 @@ public final class DemoCommand implements Callable<Integer> {
     Path datasets;
 
     @Option(names = "--rate", paramLabel = "CELLS_PER_S", description = "cell images per second (default: ${DEFAULT-VALUE})")
-    double rate = 200;
+    double rate = 100;
 
     @Option(names = "--follow", description = "keep running after the pack (Ctrl-C to stop)")
     boolean follow;

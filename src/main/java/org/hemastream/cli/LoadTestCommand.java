@@ -90,11 +90,16 @@ public final class LoadTestCommand implements Callable<Integer> {
             steps.add(peak);
             Step peakBatch1 = run(broker, with(base, "inference.maxBatch", "1"), classifier, pack, 0,
                     "peak, maxBatch=1", "b1");
+            Step preloaded = run(broker, base, classifier, pack, 0, "peak, topics pre-loaded (service alone)", "pre", true);
+            Step preloadedBatch1 = run(broker, with(base, "inference.maxBatch", "1"), classifier, pack, 0,
+                    "peak, pre-loaded, maxBatch=1", "preb1", true);
             for (double f : fractions) {
                 steps.add(run(broker, base, classifier, pack, f * peak.sustained(),
                         String.format(Locale.ROOT, "%.0f %% of peak", f * 100), "f" + Math.round(f * 100)));
             }
             steps.add(1, peakBatch1);
+            steps.add(2, preloaded);
+            steps.add(3, preloadedBatch1);
             md.append("# Streaming load test\n\n");
             md.append(String.format(Locale.ROOT, "Command: `load-tests/streaming-load.sh` (`java -jar target/hemastream.jar load-test --seconds %d --max-batch %d --sessions %d`)%n%n",
                     seconds, maxBatch, sessions));
@@ -116,6 +121,9 @@ public final class LoadTestCommand implements Callable<Integer> {
             md.append(String.format(Locale.ROOT, "%nBatching: peak with maxBatch=%d is **%.2f×** the peak with maxBatch=1 "
                     + "(target ≥ 3×). Ratio of streaming peak to compute floor: **%.2f** (target ≥ 0.9).%n",
                     maxBatch, peak.sustained() / peakBatch1.sustained(), peak.sustained() / floor));
+            md.append(String.format(Locale.ROOT, "With the input already on the topics (the simulator not competing for the cores): "
+                    + "**%.1f cells/s**, ratio to floor **%.2f**; batching %.2f×.%n",
+                    preloaded.sustained(), preloaded.sustained() / floor, preloaded.sustained() / preloadedBatch1.sustained()));
             md.append("\nPreliminary-alert latency: from the capture time of the blast cell that confirmed the alert to the "
                     + "alert's issuedAt. Final-alert latency: from the scanner's slide-complete to the final alert. Cell e2e: "
                     + "from capture to the cell result's record timestamp. Each step starts once the service's partitions are "
@@ -177,6 +185,15 @@ public final class LoadTestCommand implements Callable<Integer> {
 
     private Step run(EmbeddedKafkaBroker broker, ServiceConfig base, OnnxBatchClassifier classifier, List<Specimen> pack,
                      double rate, String label, String tag) throws Exception {
+        return run(broker, base, classifier, pack, rate, label, tag, false);
+    }
+
+    /**
+     * One step. With {@code preload}, the simulator writes everything to the topics first and the service
+     * starts afterwards: its throughput is then measured without the simulator competing for the cores.
+     */
+    private Step run(EmbeddedKafkaBroker broker, ServiceConfig base, OnnxBatchClassifier classifier, List<Specimen> pack,
+                     double rate, String label, String tag, boolean preload) throws Exception {
         String suffix = "-" + tag + "-" + System.nanoTime() % 100000;
         Map<String, String> topics = new HashMap<>();
         for (String t : List.of("cbc", "captures", "cellResults", "blastAlerts", "diagnosticScores", "deadLetters")) {
@@ -190,13 +207,6 @@ public final class LoadTestCommand implements Callable<Integer> {
         ServiceConfig config = ServiceConfig.from(Settings.defaults().with(topics));
         int packCells = pack.stream().mapToInt(s -> s.cells().size()).sum();
         int rounds = rate == 0 ? 3 : Math.max(1, (int) Math.ceil(rate * seconds / packCells));
-        Vertx vertx = Vertx.vertx();
-        HemastreamService service = HemastreamService.start(vertx, config, classifier, () -> { }).await(120, TimeUnit.SECONDS);
-        // measure the steady state: start the line only once the group has assigned the partitions
-        Instant readyBy = Instant.now().plusSeconds(60);
-        while (!service.ready() && Instant.now().isBefore(readyBy)) {
-            Thread.sleep(20);
-        }
         SimulationOptions so = SimulationOptions.defaults().withCellsPerSecond(rate).withRepeat(rounds)
                 .withTopics(config.topics().cbc(), config.topics().captures()).withIdSuffix(suffix);
         List<Double> cellLatency = Collections.synchronizedList(new ArrayList<>());
@@ -204,13 +214,26 @@ public final class LoadTestCommand implements Callable<Integer> {
         List<Double> finalLatency = new ArrayList<>();
         Map<String, Instant> slideCompleteSent = new java.util.concurrent.ConcurrentHashMap<>();
         int expected = packCells * rounds;
-        Instant start = Instant.now();
         Thread sim = new Thread(() -> {
             try (AnalyzerLineSimulator s = AnalyzerLineSimulator.connect(broker.bootstrapServers(), so, Map.of())) {
                 s.run(pack, sent -> slideCompleteSent.put(sent.specimenId(), sent.slideCompleteSentAt()));
             }
         }, "load-simulator");
-        sim.start();
+        if (preload) {
+            sim.start();
+            sim.join();
+        }
+        Vertx vertx = Vertx.vertx();
+        HemastreamService service = HemastreamService.start(vertx, config, classifier, () -> { }).await(120, TimeUnit.SECONDS);
+        // measure the steady state: start the line only once the group has assigned the partitions
+        Instant readyBy = Instant.now().plusSeconds(60);
+        while (!service.ready() && Instant.now().isBefore(readyBy)) {
+            Thread.sleep(20);
+        }
+        Instant start = Instant.now();
+        if (!preload) {
+            sim.start();
+        }
         int results = 0;
         long lastResult = 0;
         int alerts = 0;

@@ -158,7 +158,14 @@ public final class LightGbmModel implements AutoCloseable {
         return run(rowMajor, rows, lightgbmlibConstants.C_API_PREDICT_CONTRIB);
     }
 
-    private double[] run(double[] rowMajor, int rows, int predictType) {
+    /*
+     * Synchronized: LightGBM's contribution prediction is not thread-safe — GBDT::PredictContrib calls
+     * Tree::RecomputeMaxDepth() on every tree, which rewrites the tree's leaf-depth vector; two worker
+     * threads scoring at once crashed the JVM with SIGSEGV in RecomputeMaxDepth (load test, 2026-11-26).
+     * Scores are a few per specimen, so one lock per model costs nothing; it also keeps close() from
+     * freeing the booster under a running prediction.
+     */
+    private synchronized double[] run(double[] rowMajor, int rows, int predictType) {
         if (closed) {
             throw new IllegalStateException("model closed");
         }
@@ -200,7 +207,7 @@ public final class LightGbmModel implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (!closed) {
             closed = true;
             lightgbmlib.LGBM_BoosterFree(handle);

@@ -97,6 +97,9 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
     private final Map<String, List<Future<?>>> sendsBySpecimen = new HashMap<>();
     /** The last score send of each specimen: the next score waits for it (cbc-only before final). */
     private final Map<String, Future<?>> scoreChains = new HashMap<>();
+    /** Blocking tasks on the worker pool (inference batches, scores): stop() waits for them before the models close. */
+    private final Set<Future<?>> running = new HashSet<>();
+    private boolean stopping;
     private int inFlight;
     private int busySessions;
     private boolean paused;
@@ -171,13 +174,28 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
                         classifier.modelVersion(), classifier.blastThreshold(), scorer.model().version()));
     }
 
+    /**
+     * Stops taking input, waits for the batches and scores running on the worker pool (the ONNX and
+     * LightGBM models are closed after this verticle: a task still running then would crash the JVM) and
+     * for the outputs in flight, commits what is safe, then closes the clients.
+     */
     @Override
     public Future<?> stop() {
+        stopping = true;
+        if (consumer != null && !assigned.isEmpty()) {
+            consumer.pause(Set.copyOf(assigned));
+        }
         if (consumerMetrics != null) {
             consumerMetrics.close();
             producerMetrics.close();
         }
-        return commitSafe()
+        return Future.join(new ArrayList<>(running))
+                .transform(ar -> {
+                    List<Future<?>> sends = new ArrayList<>();
+                    sendsBySpecimen.values().forEach(sends::addAll);
+                    return Future.join(sends);
+                })
+                .transform(ar -> commitSafe())
                 .transform(ar -> consumer.close())
                 .transform(ar -> publisher.close())
                 .transform(ar -> workers.close());
@@ -277,6 +295,8 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         all.onComplete(ar -> {
             if (ar.succeeded()) {
                 closed.origins().forEach(ledger::release);
+            } else if (stopping) {
+                log.info("specimen {} closed while stopping; its outputs are re-derived after a restart", closed.specimenId());
             } else {
                 // Not releasing keeps the commit behind this specimen: a restart re-derives its outputs.
                 log.error("outputs of specimen {} not acknowledged ({}); its offsets stay uncommitted",
@@ -326,9 +346,13 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
     private void score(String specimenId, DiagnosticScore.Stage stage, CbcResult cbc, List<CellResult> cells,
                        String state, List<String> reasons) {
         Future<?> previous = scoreChains.getOrDefault(specimenId, Future.succeededFuture());
-        Future<?> sent = previous.transform(ar -> workers.executeBlocking(
-                        () -> scorer.score(specimenId, stage, cbc, cells, state, reasons, Instant.now()), false))
+        Future<?> sent = previous.transform(ar -> blocking(
+                        () -> scorer.score(specimenId, stage, cbc, cells, state, reasons, Instant.now())))
                 .transform(ar -> {
+                    if (ar.failed() && stopping) {
+                        // not published: the specimen's offsets stay uncommitted and a restart scores it again
+                        return Future.failedFuture(ar.cause());
+                    }
                     if (ar.failed()) {
                         metrics.diagnosticScoreFailed(stage.wireName());
                         log.error("diagnostic score {} of specimen {} failed: {}", stage.wireName(), specimenId,
@@ -361,7 +385,21 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         maxInFlight = Math.max(maxInFlight, inFlight);
     }
 
+    /** Runs blocking work on the inference pool (unordered), remembered until done; refused once stopping. */
+    private <T> Future<T> blocking(java.util.concurrent.Callable<T> task) {
+        if (stopping) {
+            return Future.failedFuture(new IllegalStateException("stopping"));
+        }
+        Future<T> f = workers.executeBlocking(task, false);
+        running.add(f);
+        f.onComplete(ar -> running.remove(f));
+        return f;
+    }
+
     private void dispatch() {
+        if (stopping) {
+            return;
+        }
         while (busySessions < config.inference().sessions()) {
             long now = System.nanoTime();
             List<CellBatcher.Queued<CellImage>> batch = batcher.takeReady(now);
@@ -374,12 +412,12 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
                 metrics.queued(now - q.enqueuedNanos());
                 cells.add(q.item());
             }
-            workers.executeBlocking(() -> {
+            blocking(() -> {
                 long t0 = System.nanoTime();
                 List<CellOutcome> outcomes = classifier.classify(cells);
                 metrics.batch(cells.size(), System.nanoTime() - t0);
                 return outcomes;
-            }, false).onComplete(ar -> {
+            }).onComplete(ar -> {
                 busySessions--;
                 inFlight -= cells.size();
                 if (ar.succeeded()) {

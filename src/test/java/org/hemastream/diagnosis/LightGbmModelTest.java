@@ -68,6 +68,53 @@ class LightGbmModelTest {
         }
     }
 
+    /**
+     * Regression test for a JVM crash: LightGBM's contribution prediction lazily fills per-tree state
+     * (Tree::RecomputeMaxDepth → RecomputeLeafDepths) on the first call after loading, so the first
+     * concurrent calls on a fresh booster crashed with SIGSEGV when the stream scored two specimens on two
+     * worker threads. {@link LightGbmModel} serialises predictions; here fresh models are hit by four
+     * threads released at once.
+     */
+    @Test
+    void contributionsFromSeveralThreadsOnAFreshModelDoNotCrashAndAgreeWithOneThread() throws Exception {
+        int rows = 300;
+        int[] labels = new int[rows];
+        double[] train = data(rows, labels, new Random(7));
+        float[] y = new float[rows];
+        for (int i = 0; i < rows; i++) {
+            y[i] = labels[i];
+        }
+        String text = LightGbmModel.train(train, rows, y, new String[]{"WBC", "NEUT#", "noise", "pct_blast"},
+                "objective=multiclass num_class=3 num_leaves=31 min_data_in_leaf=2 learning_rate=0.05 deterministic=true "
+                        + "force_col_wise=true num_threads=2 seed=3 verbosity=-1", 200);
+        double[] x = data(2, new int[2], new Random(21));
+        double[] expected;
+        try (LightGbmModel reference = LightGbmModel.fromString(text)) {
+            expected = reference.contributions(x, 2);
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            for (int round = 0; round < 20; round++) {
+                try (LightGbmModel fresh = LightGbmModel.fromString(text)) {
+                    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                    List<java.util.concurrent.Future<double[]>> results = new ArrayList<>();
+                    for (int t = 0; t < 4; t++) {
+                        results.add(pool.submit(() -> {
+                            go.await();
+                            return fresh.contributions(x, 2);
+                        }));
+                    }
+                    go.countDown();
+                    for (java.util.concurrent.Future<double[]> r : results) {
+                        assertThat(r.get()).containsExactly(expected);
+                    }
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void contributionsOfEveryClassSumToItsRawScore() {
         String text = trainThreeClassModel();
