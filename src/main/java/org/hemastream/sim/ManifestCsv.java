@@ -74,59 +74,10 @@ final class ManifestCsv {
     }
 
     private static List<List<String>> parse(String text, Path file) {
-        List<List<String>> records = new ArrayList<>();
-        List<String> record = new ArrayList<>();
-        StringBuilder field = new StringBuilder();
-        boolean quoted = false;
-        boolean any = false;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (quoted) {
-                if (c == '"') {
-                    if (i + 1 < text.length() && text.charAt(i + 1) == '"') {
-                        field.append('"');
-                        i++;
-                    } else {
-                        quoted = false;
-                    }
-                } else {
-                    field.append(c);
-                }
-                continue;
-            }
-            switch (c) {
-                case '"' -> {
-                    quoted = true;
-                    any = true;
-                }
-                case ',' -> {
-                    record.add(field.toString());
-                    field.setLength(0);
-                    any = true;
-                }
-                case '\r' -> { }
-                case '\n' -> {
-                    if (any || field.length() > 0) {
-                        record.add(field.toString());
-                        records.add(record);
-                    }
-                    record = new ArrayList<>();
-                    field.setLength(0);
-                    any = false;
-                }
-                default -> {
-                    field.append(c);
-                    any = true;
-                }
-            }
+        try {
+            return org.hemastream.inference.evaluation.CellManifest.parseCsv(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("manifest " + file + ": " + e.getMessage(), e);
         }
-        if (quoted) {
-            throw new IllegalArgumentException("manifest " + file + " ends inside a quoted field");
-        }
-        if (any || field.length() > 0) {
-            record.add(field.toString());
-            records.add(record);
-        }
-        return records;
     }
 }

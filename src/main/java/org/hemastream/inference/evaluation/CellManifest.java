@@ -155,12 +155,20 @@ public final class CellManifest {
         return new Selection(cells, new LinkedHashMap<>(skipped));
     }
 
-    /** RFC 4180 CSV: commas, double-quoted fields with doubled quotes, CRLF or LF, newlines inside quotes. */
-    static List<List<String>> parseCsv(String text) {
+    /**
+     * RFC 4180 CSV: commas, double-quoted fields with doubled quotes, CRLF or LF, line breaks inside quotes
+     * (DeepAPL's {@code "Blast, no lineage spec"}); a leading BOM and blank lines are ignored; text that ends
+     * inside a quoted field is refused. The one CSV reader of the data-set manifests (the simulator's
+     * {@code ManifestCsv} uses it too).
+     *
+     * @throws IllegalArgumentException when the text ends inside a quoted field
+     */
+    public static List<List<String>> parseCsv(String text) {
         List<List<String>> records = new ArrayList<>();
         List<String> fields = new ArrayList<>();
         StringBuilder field = new StringBuilder();
         boolean quoted = false;
+        boolean any = false;
         int i = text.startsWith("\uFEFF") ? 1 : 0;
         for (; i < text.length(); i++) {
             char ch = text.charAt(i);
@@ -177,22 +185,30 @@ public final class CellManifest {
                 }
             } else if (ch == '"') {
                 quoted = true;
+                any = true;
             } else if (ch == ',') {
                 fields.add(field.toString());
                 field.setLength(0);
-            } else if (ch == '\n' || ch == '\r') {
-                if (ch == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n') {
-                    i++;
+                any = true;
+            } else if (ch == '\r') {
+                continue;
+            } else if (ch == '\n') {
+                if (any) {
+                    fields.add(field.toString());
+                    records.add(fields);
                 }
-                fields.add(field.toString());
-                field.setLength(0);
-                records.add(fields);
                 fields = new ArrayList<>();
+                field.setLength(0);
+                any = false;
             } else {
                 field.append(ch);
+                any = true;
             }
         }
-        if (field.length() > 0 || !fields.isEmpty()) {
+        if (quoted) {
+            throw new IllegalArgumentException("CSV ends inside a quoted field");
+        }
+        if (any) {
             fields.add(field.toString());
             records.add(fields);
         }
