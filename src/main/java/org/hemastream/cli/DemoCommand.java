@@ -39,7 +39,8 @@ import java.util.concurrent.TimeUnit;
  * then a summary table; exits when every specimen is done unless {@code --follow}.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Embedded broker + service + simulator on the demo pack; live alerts, then a summary.")
+        description = "Embedded broker + service + simulator on the demo pack; live alerts, then a summary.",
+        footer = "%n${hemastream.config.table}")
 public final class DemoCommand implements Callable<Integer> {
 
     @Mixin
@@ -57,6 +58,10 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "give up waiting for outputs after (default: ${DEFAULT-VALUE})")
     int timeoutSeconds = 300;
+
+    static {
+        System.setProperty("hemastream.config.table", org.hemastream.config.Defaults.table());
+    }
 
     private final ObjectMapper mapper = new ObjectMapper();
 
