@@ -69,18 +69,9 @@ public final class OffsetLedger {
         }
     }
 
-    /** Records held on a partition (for metrics and tests). */
-    public int held(Partition p) {
-        Track t = tracks.get(p);
-        return t == null ? 0 : t.held.values().stream().mapToInt(Integer::intValue).sum();
-    }
-
     /** Forgets a partition (revoked). */
     public void forget(Partition p) {
         tracks.remove(Objects.requireNonNull(p));
     }
 
-    public Iterable<Partition> partitions() {
-        return java.util.List.copyOf(tracks.keySet());
-    }
 }

@@ -1,7 +1,6 @@
 package org.hemastream.sim;
 
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -85,20 +84,20 @@ public final class CbcSynthesizer {
             default -> normal(rnd, 95, 6, 82, 112);
         };
         double mchc = normal(rnd, 33.6, 0.8, 32.0, 35.5);
-        BigDecimal hgbR = round(hgb, 1);
-        BigDecimal mcvR = round(mcv, 1);
-        BigDecimal rbcR = round(hgbR.doubleValue() / mchc * 100 * 10 / mcvR.doubleValue(), 2);
-        BigDecimal hctR = round(rbcR.doubleValue() * mcvR.doubleValue() / 10, 1);
+        BigDecimal hgbR = XnReport.round(hgb, 1);
+        BigDecimal mcvR = XnReport.round(mcv, 1);
+        BigDecimal rbcR = XnReport.round(hgbR.doubleValue() / mchc * 100 * 10 / mcvR.doubleValue(), 2);
+        BigDecimal hctR = XnReport.round(rbcR.doubleValue() * mcvR.doubleValue() / 10, 1);
         p.put("RBC", rbcR);
         p.put("HGB", hgbR);
         p.put("HCT", hctR);
         p.put("MCV", mcvR);
-        p.put("MCH", round(hgbR.doubleValue() / rbcR.doubleValue() * 10, 1));
-        p.put("MCHC", round(hgbR.doubleValue() / hctR.doubleValue() * 100, 1));
+        p.put("MCH", XnReport.round(hgbR.doubleValue() / rbcR.doubleValue() * 10, 1));
+        p.put("MCHC", XnReport.round(hgbR.doubleValue() / hctR.doubleValue() * 100, 1));
         double rdwCv = diagnosis == Diagnosis.NORMAL ? normal(rnd, 12.8, 0.6, 11.5, 14.5) : normal(rnd, 16.0, 1.8, 12.5, 22.0);
-        p.put("RDW-CV", round(rdwCv, 1));
+        p.put("RDW-CV", XnReport.round(rdwCv, 1));
         // RDW-SD is the width at 20 % of the peak height: about 3.59 SD of a normal curve, SD = CV × MCV.
-        p.put("RDW-SD", round(3.59 * rdwCv / 100 * mcv * Math.exp(gauss(rnd, 0.03)), 1));
+        p.put("RDW-SD", XnReport.round(3.59 * rdwCv / 100 * mcv * Math.exp(gauss(rnd, 0.03)), 1));
 
         // --- platelets ---
         double plt = switch (diagnosis) {
@@ -106,7 +105,7 @@ public final class CbcSynthesizer {
             case APL -> logUniform(rnd, 8, 70);
             default -> rnd.nextDouble() < 0.85 ? logUniform(rnd, 10, 100) : logUniform(rnd, 100, 220);
         };
-        p.put("PLT", round(plt, 0));
+        p.put("PLT", XnReport.round(plt, 0));
 
         // --- white cells ---
         double wbc = switch (diagnosis) {
@@ -116,18 +115,18 @@ public final class CbcSynthesizer {
             default -> pick(rnd, 0.30, () -> logUniform(rnd, 0.8, 4.0), 0.30, () -> uniform(rnd, 4.0, 15.0),
                     () -> logUniform(rnd, 15.0, 120.0));
         };
-        BigDecimal wbcR = round(wbc, 2);
+        BigDecimal wbcR = XnReport.round(wbc, 2);
         p.put("WBC", wbcR);
         Differential diff = differential(cells, rnd);
-        putCount(p, "NEUT", diff.neutPermille(), wbcR);
-        putCount(p, "LYMPH", diff.permille().get(Channel.LYMPH), wbcR);
-        putCount(p, "MONO", diff.permille().get(Channel.MONO), wbcR);
-        putCount(p, "EO", diff.permille().get(Channel.EO), wbcR);
-        putCount(p, "BASO", diff.permille().get(Channel.BASO), wbcR);
-        putCount(p, "IG", diff.permille().get(Channel.IG), wbcR);
-        BigDecimal nrbcPct = round(diff.nrbcPer100Wbc(), 1);
+        XnReport.putCount(p, "NEUT", diff.neutPermille(), wbcR);
+        XnReport.putCount(p, "LYMPH", diff.permille().get(Channel.LYMPH), wbcR);
+        XnReport.putCount(p, "MONO", diff.permille().get(Channel.MONO), wbcR);
+        XnReport.putCount(p, "EO", diff.permille().get(Channel.EO), wbcR);
+        XnReport.putCount(p, "BASO", diff.permille().get(Channel.BASO), wbcR);
+        XnReport.putCount(p, "IG", diff.permille().get(Channel.IG), wbcR);
+        BigDecimal nrbcPct = XnReport.round(diff.nrbcPer100Wbc(), 1);
         p.put("NRBC%", nrbcPct);
-        p.put("NRBC#", round(nrbcPct.doubleValue() * wbcR.doubleValue() / 100, 2));
+        p.put("NRBC#", XnReport.round(nrbcPct.doubleValue() * wbcR.doubleValue() / 100, 2));
 
         return new SyntheticCbc(p, flags(diagnosis, p, diff, rnd));
     }
@@ -140,7 +139,6 @@ public final class CbcSynthesizer {
      */
     private static List<String> flags(Diagnosis diagnosis, Map<String, BigDecimal> p, Differential diff, Random rnd) {
         List<String> flags = new ArrayList<>();
-        double wbc = p.get("WBC").doubleValue();
         // Blast suspicion first: drawn whatever the counts, so the stream of draws stays fixed.
         double blastFlagChance = !diagnosis.leukaemic() ? 0.02 : diff.blastFraction() > 0 ? 0.85 : 0.5;
         boolean blastFlag = rnd.nextDouble() < blastFlagChance;
@@ -162,30 +160,7 @@ public final class CbcSynthesizer {
         if (p.get("IG#").doubleValue() > 0.10) {
             flags.add("IG_Present");
         }
-        if (wbc > 18.0) {
-            flags.add("Leukocytosis");
-        } else if (wbc < 2.5) {
-            flags.add("Leukocytopenia");
-        }
-        if (p.get("NEUT#").doubleValue() < 1.0) {
-            flags.add("Neutropenia");
-        } else if (p.get("NEUT#").doubleValue() > 11.0) {
-            flags.add("Neutrophilia");
-        }
-        if (p.get("LYMPH#").doubleValue() > 4.0) {
-            flags.add("Lymphocytosis");
-        } else if (p.get("LYMPH#").doubleValue() < 0.8) {
-            flags.add("Lymphopenia");
-        }
-        if (p.get("MONO#").doubleValue() > 1.0) {
-            flags.add("Monocytosis");
-        }
-        if (p.get("EO#").doubleValue() > 0.7) {
-            flags.add("Eosinophilia");
-        }
-        if (p.get("BASO#").doubleValue() > 0.2) {
-            flags.add("Basophilia");
-        }
+        XnReport.addWhiteCellFlags(p, flags);
         if (p.get("NRBC#").doubleValue() > 0) {
             flags.add("NRBC_Present");
         }
@@ -282,15 +257,6 @@ public final class CbcSynthesizer {
         return parts;
     }
 
-    private static void putCount(Map<String, BigDecimal> p, String code, int permille, BigDecimal wbc) {
-        BigDecimal pct = BigDecimal.valueOf(permille, 1);
-        p.put(code + "%", pct);
-        p.put(code + "#", round(pct.doubleValue() * wbc.doubleValue() / 100, 2));
-    }
-
-    private static BigDecimal round(double v, int decimals) {
-        return BigDecimal.valueOf(v).setScale(decimals, RoundingMode.HALF_UP);
-    }
 
     private static double gauss(Random rnd, double sd) {
         return rnd.nextGaussian() * sd;

@@ -209,17 +209,6 @@ public final class SpecimenBook {
         return open.size();
     }
 
-    /** Cells received but not yet classified or lost, over all open specimens. */
-    public int pendingCells() {
-        int n = 0;
-        for (Specimen s : open.values()) {
-            for (Slide slide : s.slides.values()) {
-                n += slide.pending();
-            }
-        }
-        return n;
-    }
-
     private Specimen specimen(String id, Instant now) {
         Specimen s = open.computeIfAbsent(id, k -> new Specimen(k, now));
         s.lastActivity = now;

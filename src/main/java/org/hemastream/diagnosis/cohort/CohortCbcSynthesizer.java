@@ -1,9 +1,9 @@
 package org.hemastream.diagnosis.cohort;
 
 import org.hemastream.events.CbcResult;
+import org.hemastream.sim.XnReport;
 
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,14 +43,14 @@ public final class CohortCbcSynthesizer {
                                 double nrbcPer100Wbc, Random r, Instant measuredAt) {
         Map<String, BigDecimal> p = new LinkedHashMap<>();
         boolean female = r.nextBoolean();
-        BigDecimal wbc = round(profile.wbc(r), 2);
-        BigDecimal hgb = round(profile.hgb(r, female), 1);
-        BigDecimal mcv = round(profile.mcv(r), 1);
+        BigDecimal wbc = XnReport.round(profile.wbc(r), 2);
+        BigDecimal hgb = XnReport.round(profile.hgb(r, female), 1);
+        BigDecimal mcv = XnReport.round(profile.mcv(r), 1);
         double mchc = CohortProfile.normal(r, 33.5, 0.8, 31.5, 35.5);
-        BigDecimal rbc = round(hgb.doubleValue() / mchc * 100 * 10 / mcv.doubleValue(), 2);
-        BigDecimal hct = round(rbc.doubleValue() * mcv.doubleValue() / 10, 1);
+        BigDecimal rbc = XnReport.round(hgb.doubleValue() / mchc * 100 * 10 / mcv.doubleValue(), 2);
+        BigDecimal hct = XnReport.round(rbc.doubleValue() * mcv.doubleValue() / 10, 1);
         double rdwCv = profile.rdwCv(r);
-        BigDecimal plt = round(profile.plt(r), 0);
+        BigDecimal plt = XnReport.round(profile.plt(r), 0);
         double mpv = profile.mpv(r);
 
         p.put("WBC", wbc);
@@ -58,17 +58,17 @@ public final class CohortCbcSynthesizer {
         p.put("HGB", hgb);
         p.put("HCT", hct);
         p.put("MCV", mcv);
-        p.put("MCH", round(hgb.doubleValue() / rbc.doubleValue() * 10, 1));
-        p.put("MCHC", round(hgb.doubleValue() / hct.doubleValue() * 100, 1));
+        p.put("MCH", XnReport.round(hgb.doubleValue() / rbc.doubleValue() * 10, 1));
+        p.put("MCHC", XnReport.round(hgb.doubleValue() / hct.doubleValue() * 100, 1));
         p.put("PLT", plt);
         // RDW-SD is the width at 20 % of the peak height: about 3.59 SD of a normal curve, SD = CV × MCV.
-        p.put("RDW-SD", round(3.59 * rdwCv / 100 * mcv.doubleValue() * Math.exp(r.nextGaussian() * 0.03), 1));
-        p.put("RDW-CV", round(rdwCv, 1));
+        p.put("RDW-SD", XnReport.round(3.59 * rdwCv / 100 * mcv.doubleValue() * Math.exp(r.nextGaussian() * 0.03), 1));
+        p.put("RDW-CV", XnReport.round(rdwCv, 1));
         // Platelet indices move together: PDW and P-LCR (share > 12 fL) rise with MPV.
-        p.put("PDW", round(Math.max(8, 1.45 * mpv - 3.0 + r.nextGaussian() * 0.9), 1));
-        p.put("MPV", round(mpv, 1));
-        p.put("P-LCR", round(Math.min(70, Math.max(5, 8.2 * (mpv - 7.5) + r.nextGaussian() * 2.5)), 1));
-        p.put("PCT", round(plt.doubleValue() * round(mpv, 1).doubleValue() / 10_000, 2));
+        p.put("PDW", XnReport.round(Math.max(8, 1.45 * mpv - 3.0 + r.nextGaussian() * 0.9), 1));
+        p.put("MPV", XnReport.round(mpv, 1));
+        p.put("P-LCR", XnReport.round(Math.min(70, Math.max(5, 8.2 * (mpv - 7.5) + r.nextGaussian() * 2.5)), 1));
+        p.put("PCT", XnReport.round(plt.doubleValue() * XnReport.round(mpv, 1).doubleValue() / 10_000, 2));
 
         // The WDF channel: blasts fall between the lymphocyte and monocyte clusters.
         double toMono = CohortProfile.uniform(r, 0.3, 0.7);
@@ -86,14 +86,14 @@ public final class CohortCbcSynthesizer {
             sum += channels[i];
         }
         int[] permille = largestRemainder(channels, sum, 1000);
-        putCount(p, "NEUT", permille[0] + permille[1], wbc);
-        putCount(p, "LYMPH", permille[2], wbc);
-        putCount(p, "MONO", permille[3], wbc);
-        putCount(p, "EO", permille[4], wbc);
-        putCount(p, "BASO", permille[5], wbc);
-        putCount(p, "IG", permille[1], wbc);
-        BigDecimal nrbc = round(nrbcPer100Wbc == 0 ? 0 : nrbcPer100Wbc * Math.exp(r.nextGaussian() * 0.2), 1);
-        p.put("NRBC#", round(nrbc.doubleValue() * wbc.doubleValue() / 100, 2));
+        XnReport.putCount(p, "NEUT", permille[0] + permille[1], wbc);
+        XnReport.putCount(p, "LYMPH", permille[2], wbc);
+        XnReport.putCount(p, "MONO", permille[3], wbc);
+        XnReport.putCount(p, "EO", permille[4], wbc);
+        XnReport.putCount(p, "BASO", permille[5], wbc);
+        XnReport.putCount(p, "IG", permille[1], wbc);
+        BigDecimal nrbc = XnReport.round(nrbcPer100Wbc == 0 ? 0 : nrbcPer100Wbc * Math.exp(r.nextGaussian() * 0.2), 1);
+        p.put("NRBC#", XnReport.round(nrbc.doubleValue() * wbc.doubleValue() / 100, 2));
         p.put("NRBC%", nrbc);
 
         List<String> flags = new ArrayList<>(flags(p, differential, blast, r));
@@ -157,33 +157,18 @@ public final class CohortCbcSynthesizer {
         if (p.get("NRBC%").doubleValue() > 0 && uNrbc < 0.9) {
             flags.add("NRBC_Present");
         }
-        double wbc = p.get("WBC").doubleValue();
-        addIf(flags, wbc > 18.0, "Leukocytosis");
-        addIf(flags, wbc < 2.5, "Leukocytopenia");
-        addIf(flags, p.get("NEUT#").doubleValue() > 11.0, "Neutrophilia");
-        addIf(flags, p.get("NEUT#").doubleValue() < 1.0, "Neutropenia");
-        addIf(flags, p.get("LYMPH#").doubleValue() > 4.0, "Lymphocytosis");
-        addIf(flags, p.get("LYMPH#").doubleValue() < 0.8, "Lymphopenia");
-        addIf(flags, p.get("MONO#").doubleValue() > 1.0, "Monocytosis");
-        addIf(flags, p.get("EO#").doubleValue() > 0.7, "Eosinophilia");
-        addIf(flags, p.get("BASO#").doubleValue() > 0.2, "Basophilia");
-        addIf(flags, p.get("HGB").doubleValue() < 10.0, "Anemia");
-        addIf(flags, p.get("MCV").doubleValue() > 110, "Macrocytosis");
-        addIf(flags, p.get("MCV").doubleValue() < 70, "Microcytosis");
-        addIf(flags, p.get("RBC").doubleValue() > 6.5, "Erythrocytosis");
-        addIf(flags, p.get("RDW-CV").doubleValue() > 20, "Anisocytosis");
-        addIf(flags, p.get("PLT").doubleValue() > 1000, "Thrombocytosis");
-        addIf(flags, p.get("PLT").doubleValue() < 60, "Thrombocytopenia");
+        XnReport.addWhiteCellFlags(p, flags);
+        XnReport.addIf(flags, p.get("HGB").doubleValue() < 10.0, "Anemia");
+        XnReport.addIf(flags, p.get("MCV").doubleValue() > 110, "Macrocytosis");
+        XnReport.addIf(flags, p.get("MCV").doubleValue() < 70, "Microcytosis");
+        XnReport.addIf(flags, p.get("RBC").doubleValue() > 6.5, "Erythrocytosis");
+        XnReport.addIf(flags, p.get("RDW-CV").doubleValue() > 20, "Anisocytosis");
+        XnReport.addIf(flags, p.get("PLT").doubleValue() > 1000, "Thrombocytosis");
+        XnReport.addIf(flags, p.get("PLT").doubleValue() < 60, "Thrombocytopenia");
         if (uClumps < 0.02) {
             flags.add("PLT_Clumps?");
         }
         return flags;
-    }
-
-    private static void addIf(List<String> flags, boolean condition, String flag) {
-        if (condition) {
-            flags.add(flag);
-        }
     }
 
     /** The unit the XN reports {@code code} in. */
@@ -201,12 +186,6 @@ public final class CohortCbcSynthesizer {
 
     private static double get(Map<String, Double> d, String type) {
         return d.getOrDefault(type, 0.0);
-    }
-
-    private static void putCount(Map<String, BigDecimal> p, String code, int permille, BigDecimal wbc) {
-        BigDecimal pct = BigDecimal.valueOf(permille, 1);
-        p.put(code + "%", pct);
-        p.put(code + "#", round(pct.doubleValue() * wbc.doubleValue() / 100, 2));
     }
 
     /** Splits {@code total} units in proportion to the weights; parts sum to total, ties by position. */
@@ -234,7 +213,4 @@ public final class CohortCbcSynthesizer {
         return parts;
     }
 
-    private static BigDecimal round(double v, int decimals) {
-        return BigDecimal.valueOf(v).setScale(decimals, RoundingMode.HALF_UP);
-    }
 }
