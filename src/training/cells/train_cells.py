@@ -7,11 +7,20 @@ One command, fixed seeds, rerunnable:
 
     --smoke      a few hundred images, one short epoch, export: proves the code still runs (CI does this)
 
-Data: the union of pbc_wbcatt and deepapl_cellavision with their own fixed train/val/test splits, labels
-mapped to the 14 cell types by src/main/resources/models/cell-label-map.json (the same file the Java
-evaluator reads). Training uses only `train`; model selection and the blast threshold use only `val`;
-`test` and crosssite_aml_lmu are never read here except to write the Java/Python parity sample (test
-images, after training has finished).
+    --resume     continue from the last epoch checkpoint in --out (a run can span sessions)
+
+Data: the union of pbc_wbcatt, deepapl_cellavision and bm_cytomorphology (three labs, two of them with
+blasts) with their own fixed train/val/test splits, labels mapped to the 14 cell types by
+src/main/resources/models/cell-label-map.json (the same file the Java evaluator reads). Training uses
+only `train`; model selection, the blast threshold and the per-slide alert rule use only `val`; `test`
+and crosssite_aml_lmu are never read here except to write the Java/Python parity sample (test images,
+after training has finished).
+
+Selection is for generalisation, not in-domain fit: the epoch is chosen by the *worst* source's blast
+recall at the specificity target (plus mean macro-F1), and the threshold is also reported
+leave-one-source-out (chosen on the other sources' val cells, measured on the held-out source's).
+Apparent cell size differs ~2.5x between labs: every source is scale-augmented to the same spread of
+apparent sizes (`apparentScale` per dataset in the label map).
 
 Needs Debian's python3-torch, python3-torchvision, python3-onnx, python3-pil, python3-numpy.
 """
@@ -52,6 +61,7 @@ ATTRIBUTE_VALUES = OrderedDict([
     ("granularity", ["no", "yes"]),
 ])
 INPUT_SIZE = 128
+TRAINING_DATASETS = ("pbc_wbcatt", "deepapl_cellavision", "bm_cytomorphology")
 # Applied by the service as (pixel / 255 - mean) / std. The network's first layer standardises each
 # image's channels itself (instance normalisation), so these only set the numeric range.
 MEAN = [0.5, 0.5, 0.5]
@@ -81,7 +91,8 @@ def read_rows(data_dir, dataset, label_map, splits):
             attrs = [ATTRIBUTE_VALUES[a].index(r[a]) if r.get(a) else -1 for a in ATTRIBUTE_VALUES]
             out.append(dict(path=os.path.join(data_dir, dataset, r["file"]), file=r["file"],
                             type=cell_types.index(mapped), source=spec["source"], split=r["split"],
-                            attrs=attrs, patient=r.get("patient_id", "")))
+                            attrs=attrs, patient=r.get("patient_id", ""),
+                            scale=float(spec.get("apparentScale", 1.0))))
     return out, skipped
 
 
@@ -104,26 +115,41 @@ def normalise(x_uint8):
 
 # ------------------------------------------------------------------------------------- augmentation
 
-def augment(x, gen):
+# Apparent cell size (relative to PBC at 128 px) that training spreads every source over, log-uniformly.
+# PBC/DeepAPL are 1.0, the cross-site scanner ~1.5, the bone-marrow set ~2.25 (their READMEs); the range
+# is wider than all of them so that a new lab's magnification falls inside it. Fixed before training,
+# from the datasets' documentation, not from any evaluation image.
+APPARENT_SIZE_RANGE = (0.7, 2.8)
+
+
+def augment(x, gen, native_scale=None):
     """Batched augmentation on float [0,1] images: orientation, scale, focus, stain.
 
-    Cells have no orientation, so any rotation and flips. Scale 0.7-1.5x covers the spread of
-    magnification between scanners and cell sizes. Stain variation: per-image hue rotation, saturation,
-    gamma and per-channel gain; per-channel linear changes are also removed by the network's input
-    instance normalisation, so hue/saturation/gamma are what matter. None of these ranges were
-    chosen by looking at any evaluation set.
+    Cells have no orientation, so any rotation and flips. Scale: each image is zoomed so that its
+    apparent cell size (native_scale x zoom) is log-uniform over APPARENT_SIZE_RANGE, the same spread
+    for every source, so size says nothing about which lab a cell came from. Zooming out fills the
+    border with the image's own background colour (not a mirror image, which would add ghost cells).
+    Stain variation: per-image hue rotation, saturation, gamma and per-channel gain; per-channel linear
+    changes are also removed by the network's input instance normalisation, so hue/saturation/gamma
+    are what matter. None of these ranges were chosen by looking at any evaluation set.
     """
     n = x.shape[0]
     dev = x.device
     u = lambda *s: torch.rand(*s, generator=gen, device=dev)
     angle = u(n) * 2 * math.pi
-    scale = torch.exp((u(n) * 2 - 1) * math.log(1.45))  # zoom factor 1/1.45 .. 1.45
+    if native_scale is None:
+        native_scale = torch.ones(n, device=dev)
+    lo, hi = math.log(APPARENT_SIZE_RANGE[0]), math.log(APPARENT_SIZE_RANGE[1])
+    scale = torch.exp(lo + u(n) * (hi - lo)) / native_scale  # zoom factor
     flip = torch.where(u(n) < 0.5, -1.0, 1.0)
     tx, ty = (u(n) - 0.5) * 0.12, (u(n) - 0.5) * 0.12
     cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
     theta = torch.stack([torch.stack([cos * flip, -sin, tx], 1), torch.stack([sin * flip, cos, ty], 1)], 1)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    x = F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+    border = torch.cat([x[:, :, :4, :].flatten(2), x[:, :, -4:, :].flatten(2),
+                        x[:, :, :, :4].flatten(2), x[:, :, :, -4:].flatten(2)], 2)
+    bg = border.median(2).values.view(n, 3, 1, 1)
+    x = F.grid_sample(x - bg, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + bg
 
     # focus: occasional mild blur
     blur = u(n) < 0.25
@@ -236,19 +262,80 @@ def macro_f1(y, p, n):
     return float(np.mean(f1s))
 
 
-def choose_blast_threshold(p_blast, is_blast, is_deepapl, min_specificity=0.975, max_pbc_false_rate=0.005):
-    """Lowest threshold (highest recall) whose val specificity on DeepAPL non-blasts is >= min_specificity
-    and whose false-blast rate on PBC's healthy val cells is <= max_pbc_false_rate. Val data only."""
-    best = 0.5
-    for t in np.round(np.arange(0.99, 0.04, -0.01), 2):
-        dneg = is_deepapl & ~is_blast
-        spec = float((p_blast[dneg] < t).mean())
-        pbc_false = float((p_blast[~is_deepapl] >= t).mean())
-        if spec >= min_specificity and pbc_false <= max_pbc_false_rate:
-            best = float(t)
-        else:
+HEALTHY_SOURCES = ("PBC",)      # no blasts: their whole val split counts as non-blast (false-blast rate)
+MIN_SPECIFICITY = 0.975          # per source with blasts, on its val non-blast cells
+MAX_HEALTHY_FALSE_RATE = 0.005   # on healthy donors' val cells
+
+
+def choose_blast_threshold(p_blast, is_blast, source, sources=None):
+    """Lowest threshold (highest recall) at which *every* given source meets its specificity target on its
+    val non-blast cells (MIN_SPECIFICITY; MAX_HEALTHY_FALSE_RATE for healthy sources). Val data only."""
+    sources = sorted(set(source)) if sources is None else sources
+    best = 0.99
+    for t in np.round(np.arange(0.99, 0.01, -0.01), 2):
+        ok = True
+        for s in sources:
+            neg = (source == s) & ~is_blast
+            if not neg.any():
+                continue
+            false_rate = float((p_blast[neg] >= t).mean())
+            if false_rate > (MAX_HEALTHY_FALSE_RATE if s in HEALTHY_SOURCES else 1 - MIN_SPECIFICITY):
+                ok = False
+        if not ok:
             break
+        best = float(t)
     return best
+
+
+def blast_report(p_blast, is_blast, source, t):
+    """Per source: blast recall and specificity at threshold t."""
+    out = {}
+    for s in sorted(set(source)):
+        m = source == s
+        pos, neg = m & is_blast, m & ~is_blast
+        out[s] = dict(recall=float((p_blast[pos] >= t).mean()) if pos.any() else float("nan"),
+                      specificity=float((p_blast[neg] < t).mean()) if neg.any() else float("nan"),
+                      blasts=int(pos.sum()), others=int(neg.sum()))
+    return out
+
+
+def leave_one_source_out(p_blast, is_blast, source):
+    """For each source with blasts: the threshold chosen on the *other* sources' val cells, measured on the
+    held-out source's val cells — how the threshold transfers to a lab it was not chosen on."""
+    out = {}
+    for held in sorted(set(source[is_blast])):
+        others = [s for s in sorted(set(source)) if s != held]
+        t = choose_blast_threshold(p_blast, is_blast, source, others)
+        r = blast_report(p_blast, is_blast, source, t)[held]
+        out[held] = dict(threshold=t, recall=r["recall"], specificity=r["specificity"])
+    return out
+
+
+def choose_slide_rule(p_blast, is_blast, slide, threshold):
+    """Per-slide alert rule on val slides: alert when at least k cells reach the threshold AND they are at
+    least fraction f of the slide's cells. Ground truth: a slide has blasts when >= 1 cell is labelled blast
+    (what microscopy found).
+    Picks the rule with the best Youden index (slide sensitivity - false-alert rate), ties to the more
+    sensitive, then the most permissive (smallest k, then f)."""
+    slides = sorted(set(slide))
+    facts = []
+    for s in slides:
+        m = slide == s
+        called = int((p_blast[m] >= threshold).sum())
+        facts.append((called, called / int(m.sum()), bool(is_blast[m].any())))
+    best = None
+    for k in range(1, 11):
+        for f in (0.0, 0.005, 0.01, 0.02, 0.03, 0.05):
+            alert = [c >= k and fr >= f for c, fr, _ in facts]
+            pos = [a for a, (_, _, b) in zip(alert, facts) if b]
+            neg = [a for a, (_, _, b) in zip(alert, facts) if not b]
+            sens = sum(pos) / max(1, len(pos))
+            false = sum(neg) / max(1, len(neg))
+            key = (sens - false, sens, -k, -f)
+            if best is None or key > best[0]:
+                best = (key, dict(minBlastCells=k, minBlastFraction=f, slideSensitivity=sens,
+                                  falseAlertRate=false, slidesWithBlasts=len(pos), blastFreeSlides=len(neg)))
+    return best[1]
 
 
 # -------------------------------------------------------------------------------------------- main
@@ -257,13 +344,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=os.path.join(REPO, "..", "shared", "datasets"))
     ap.add_argument("--out", default=os.path.join(REPO, "target", "cell-model"))
-    ap.add_argument("--epochs", type=int, default=26)
+    ap.add_argument("--epochs", type=int, default=24)
     ap.add_argument("--samples-per-epoch", type=int, default=16384)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=20261126)
-    ap.add_argument("--version", default="cellnet-1.0.0")
+    ap.add_argument("--version", default="cellnet-2.0.0")
+    ap.add_argument("--resume", action="store_true", help="continue from --out/checkpoint.pt")
     ap.add_argument("--smoke", action="store_true", help="tiny run to prove the pipeline works (CI)")
     ap.add_argument("--parity-out", default=None,
                     help="write ~10 held-out test images per class + this model's outputs (Java parity test)")
@@ -283,14 +371,14 @@ def main():
     rows = {}
     for split in ("train", "val"):
         rows[split] = []
-        for ds in ("pbc_wbcatt", "deepapl_cellavision"):
+        for ds in TRAINING_DATASETS:
             r, skipped = read_rows(args.data, ds, lm, {split})
             rows[split] += r
             say(f"{ds} {split}: {len(r)} cells, skipped {sum(skipped.values())} {dict(skipped)}")
     if args.smoke:
         rnd = random.Random(args.seed)
         rows["train"] = rnd.sample(rows["train"], 320)
-        rows["val"] = rnd.sample(rows["val"], 128)
+        rows["val"] = rnd.sample(rows["val"], 160)
         args.epochs, args.samples_per_epoch, args.batch = 1, 320, 32
 
     t0 = time.time()
@@ -298,14 +386,29 @@ def main():
     say(f"loaded {len(x_train)} train + {len(x_val)} val images in {time.time() - t0:.0f}s")
     y_train = torch.tensor([r["type"] for r in rows["train"]])
     a_train = torch.tensor([r["attrs"] for r in rows["train"]])
+    s_train = torch.tensor([r["scale"] for r in rows["train"]])
     y_val = np.array([r["type"] for r in rows["val"]])
     a_val = np.array([r["attrs"] for r in rows["val"]])
-    src_val = np.array([r["source"] == "DeepAPL" for r in rows["val"]])
+    src_val = np.array([r["source"] for r in rows["val"]])
+    slide_val = np.array([r["source"] + ":" + r["patient"] if r["patient"] else "" for r in rows["val"]])
+    blast = types.index("blast")
+    is_blast_val = y_val == blast
 
-    # Imbalance: sample classes in proportion to n^0.35 (between natural frequency and uniform).
+    # Imbalance: classes sampled in proportion to n^0.35 (between natural frequency and uniform); within a
+    # class, sources in proportion to n^0.5, so the bone-marrow lab's 350 blasts are not drowned by
+    # DeepAPL's ~2,300 (a blast should look like a blast, not like one lab).
     counts = Counter(y_train.tolist())
+    src_counts = Counter((r["type"], r["source"]) for r in rows["train"])
     say("train cells per type: " + ", ".join(f"{types[c]}={counts[c]}" for c in range(len(types))))
-    w = torch.tensor([counts[int(c)] ** -0.65 for c in y_train], dtype=torch.double)
+    say("train cells per (type, source): " + ", ".join(f"{types[c]}/{s}={n}" for (c, s), n in sorted(src_counts.items())))
+    share = {}
+    for c in counts:
+        tot = sum(n ** 0.5 for (cc, _), n in src_counts.items() if cc == c)
+        for (cc, s), n in src_counts.items():
+            if cc == c:
+                share[(c, s)] = n ** 0.5 / tot
+    w = torch.tensor([counts[r["type"]] ** 0.35 * share[(r["type"], r["source"])] / src_counts[(r["type"], r["source"])]
+                      for r in rows["train"]], dtype=torch.double)
 
     net = CellNet(len(types), [len(v) for v in ATTRIBUTE_VALUES.values()])
     say(f"model: {sum(p.numel() for p in net.parameters()) / 1e6:.2f} M parameters")
@@ -317,15 +420,23 @@ def main():
         opt, lambda s: (s + 1) / warm if s < warm else 0.5 * (1 + math.cos(math.pi * (s - warm) / max(1, total - warm))))
     gen = torch.Generator().manual_seed(args.seed)
 
-    best, best_state, history = -1.0, None, []
-    for epoch in range(args.epochs):
+    best, best_state, history, first_epoch = -1.0, None, [], 0
+    ckpt_path = os.path.join(args.out, "checkpoint.pt")
+    if args.resume and os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path)
+        net.load_state_dict(ck["net"]); opt.load_state_dict(ck["opt"]); sched.load_state_dict(ck["sched"])
+        gen.set_state(ck["gen"]); best, best_state, history = ck["best"], ck["best_state"], ck["history"]
+        first_epoch = ck["epoch"]
+        t0 -= ck.get("elapsed", 0.0)
+        say(f"resumed after epoch {first_epoch} (best score {best:.4f})")
+    for epoch in range(first_epoch, args.epochs):
         net.train()
         t_ep = time.time()
         idx = torch.multinomial(w, steps_per_epoch * args.batch, replacement=True, generator=gen)
         run_loss = 0.0
         for s in range(steps_per_epoch):
             b = idx[s * args.batch:(s + 1) * args.batch]
-            x = augment(x_train[b].float() / 255.0, gen)
+            x = augment(x_train[b].float() / 255.0, gen, s_train[b])
             x = (x - torch.tensor(MEAN).view(1, 3, 1, 1)) / torch.tensor(STD).view(1, 3, 1, 1)
             logits, attr_logits = net(x)
             loss = F.cross_entropy(logits, y_train[b], label_smoothing=0.05)
@@ -340,44 +451,66 @@ def main():
             run_loss += float(loss)
         p_types, p_attrs = predict(net, x_val)
         pred = p_types.argmax(1).numpy()
-        f1_pbc = macro_f1(y_val[~src_val], pred[~src_val], len(types))
-        f1_apl = macro_f1(y_val[src_val], pred[src_val], len(types))
+        p_blast = p_types[:, blast].numpy()
+        f1 = {s: macro_f1(y_val[src_val == s], pred[src_val == s], len(types)) for s in sorted(set(src_val))}
         attr_acc = np.mean([float((p_attrs[j].argmax(1).numpy()[a_val[:, j] >= 0] == a_val[a_val[:, j] >= 0, j]).mean())
                             for j in range(len(ATTRIBUTE_VALUES))]) if (a_val[:, 0] >= 0).any() else 0.0
-        score = (f1_pbc + f1_apl) / 2
-        history.append(dict(epoch=epoch + 1, loss=run_loss / steps_per_epoch, val_macro_f1_pbc=f1_pbc,
-                            val_macro_f1_deepapl=f1_apl, val_attr_acc=attr_acc))
-        say(f"epoch {epoch + 1}/{args.epochs} loss {run_loss / steps_per_epoch:.4f} val macroF1 PBC {f1_pbc:.4f} "
-            f"DeepAPL {f1_apl:.4f} attr {attr_acc:.4f} ({time.time() - t_ep:.0f}s, "
-            f"{steps_per_epoch * args.batch / (time.time() - t_ep):.0f} img/s)")
+        t_ep_thr = choose_blast_threshold(p_blast, is_blast_val, src_val)
+        rep_ = blast_report(p_blast, is_blast_val, src_val, t_ep_thr)
+        recalls = [v["recall"] for v in rep_.values() if v["blasts"] > 0]
+        worst_recall = min(recalls) if recalls else 0.0
+        # Selection: the worst blast source's recall at the specificity target, plus mean macro-F1.
+        score = worst_recall + float(np.mean(list(f1.values())))
+        history.append(dict(epoch=epoch + 1, loss=run_loss / steps_per_epoch, val_macro_f1=f1, val_attr_acc=attr_acc,
+                            threshold=t_ep_thr, blast=rep_, worst_blast_recall=worst_recall, score=score))
+        say(f"epoch {epoch + 1}/{args.epochs} loss {run_loss / steps_per_epoch:.4f} val macroF1 "
+            + " ".join(f"{k} {v:.4f}" for k, v in f1.items())
+            + f" attr {attr_acc:.4f} | blast t={t_ep_thr:.2f} "
+            + " ".join(f"{k} rec {v['recall']:.3f} spec {v['specificity']:.3f}" for k, v in rep_.items())
+            + f" | score {score:.4f} ({time.time() - t_ep:.0f}s, {steps_per_epoch * args.batch / (time.time() - t_ep):.0f} img/s)")
         if score > best:
             best, best_state = score, {k: v.clone() for k, v in net.state_dict().items()}
+        torch.save(dict(net=net.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), gen=gen.get_state(),
+                        best=best, best_state=best_state, history=history, epoch=epoch + 1,
+                        elapsed=time.time() - t0), ckpt_path + ".tmp")
+        os.replace(ckpt_path + ".tmp", ckpt_path)
     net.load_state_dict(best_state)
     torch.save(best_state, os.path.join(args.out, "cellnet.pt"))
+    best_epoch = max(history, key=lambda h: h["score"])["epoch"]
 
-    # Blast threshold on val only.
+    # Blast threshold and per-slide rule on val only.
     p_types, _ = predict(net, x_val)
-    p_blast = p_types[:, types.index("blast")].numpy()
-    is_blast = y_val == types.index("blast")
-    threshold = choose_blast_threshold(p_blast, is_blast, src_val)
-    dneg = src_val & ~is_blast
-    say(f"blast threshold {threshold:.2f} (val: recall {float((p_blast[is_blast] >= threshold).mean()):.4f}, "
-        f"DeepAPL specificity {float((p_blast[dneg] < threshold).mean()):.4f}, "
-        f"PBC false-blast rate {float((p_blast[~src_val] >= threshold).mean()):.4f})")
+    p_blast = p_types[:, blast].numpy()
+    threshold = choose_blast_threshold(p_blast, is_blast_val, src_val)
+    at_t = blast_report(p_blast, is_blast_val, src_val, threshold)
+    loso = leave_one_source_out(p_blast, is_blast_val, src_val)
+    say(f"best epoch {best_epoch}; blast threshold {threshold:.2f} on val: "
+        + "; ".join(f"{k} recall {v['recall']:.4f} specificity {v['specificity']:.4f}" for k, v in at_t.items()))
+    say("leave-one-source-out threshold: " + "; ".join(
+        f"{k}: t={v['threshold']:.2f} (chosen without {k}) recall {v['recall']:.4f} specificity {v['specificity']:.4f}"
+        for k, v in loso.items()))
+    has_slide = slide_val != ""
+    slide_rule = choose_slide_rule(p_blast[has_slide], is_blast_val[has_slide], slide_val[has_slide], threshold) \
+        if has_slide.any() else dict(minBlastCells=1, minBlastFraction=0.0)
+    slide_rule["chosenOn"] = "DeepAPL val patients (one slide each)"
+    say(f"per-slide alert rule: {slide_rule}")
 
     training_summary = {
         "datasets": "pbc_wbcatt (PBC, Acevedo 2020, CC BY 4.0; WBCAtt attributes, MIT) + deepapl_cellavision "
-                    "(DeepAPL, Sidhom 2021, licence not yet confirmed)",
+                    "(DeepAPL, Sidhom 2021, licence not yet confirmed) + bm_cytomorphology (Matek 2021, MLL, CC BY 4.0)",
         "trainCells": len(x_train), "valCells": len(x_val),
         "trainCellsPerType": {types[c]: counts[c] for c in range(len(types))},
-        "epochs": args.epochs, "samplesPerEpoch": args.samples_per_epoch, "seed": args.seed,
-        "selection": "best epoch by mean val macro-F1 of the two sources; blast threshold on val",
+        "epochs": args.epochs, "bestEpoch": best_epoch, "samplesPerEpoch": args.samples_per_epoch, "seed": args.seed,
+        "apparentSizeRange": list(APPARENT_SIZE_RANGE),
+        "selection": "epoch by worst source's val blast recall at the specificity target + mean val macro-F1; "
+                     "blast threshold: lowest at which every val source meets its specificity target",
+        "valBlastAtThreshold": at_t, "leaveOneSourceOut": loso,
         "smoke": bool(args.smoke),
     }
     onnx_path = os.path.join(args.out, "cell-classifier.onnx")
-    export_onnx(net, onnx_path, types, threshold, args.version, training_summary)
+    export_onnx(net, onnx_path, types, threshold, args.version, training_summary, slide_rule)
     with open(os.path.join(args.out, "history.json"), "w") as f:
-        json.dump(dict(history=history, blastThreshold=threshold, summary=training_summary,
+        json.dump(dict(history=history, blastThreshold=threshold, slideRule=slide_rule, summary=training_summary,
                        trainSeconds=time.time() - t0), f, indent=1)
     say(f"exported {onnx_path} ({os.path.getsize(onnx_path) / 1e6:.1f} MB) after {time.time() - t0:.0f}s")
 
@@ -385,7 +518,7 @@ def main():
         write_parity_sample(net, args, lm)
 
 
-def export_onnx(net, path, types, threshold, version, summary):
+def export_onnx(net, path, types, threshold, version, summary, slide_rule):
     import onnx
     model = Exported(net).eval()
     dummy = torch.zeros(2, 3, INPUT_SIZE, INPUT_SIZE)
@@ -403,6 +536,9 @@ def export_onnx(net, path, types, threshold, version, summary):
         "hemastream.cell_types": json.dumps({"output": "cell_type", "classes": types}),
         "hemastream.attributes": json.dumps([{"name": a, "output": a, "values": v} for a, v in ATTRIBUTE_VALUES.items()]),
         "hemastream.thresholds": json.dumps({"blast": threshold}),
+        # The per-slide alert rule the service uses by default (alerts.minBlastCells / alerts.minBlastFraction
+        # override it): chosen on val slides, see choose_slide_rule.
+        "hemastream.slide_alert_rule": json.dumps(slide_rule),
         "hemastream.training_data": json.dumps(summary),
     }
     for k, v in meta.items():
@@ -416,7 +552,7 @@ def write_parity_sample(net, args, lm, per_type=10):
     """Copy ~10 held-out test images per type (both sources) and record this model's outputs for them."""
     types = lm["cellTypes"]
     rows = []
-    for ds in ("pbc_wbcatt", "deepapl_cellavision"):
+    for ds in TRAINING_DATASETS:
         rows += read_rows(args.data, ds, lm, {"test"})[0]
     rnd = random.Random(args.seed)
     rnd.shuffle(rows)
