@@ -16,7 +16,9 @@ import org.hemastream.inference.ClassifierConfig;
 import org.hemastream.inference.ImageDecoder;
 import org.hemastream.inference.ImageLimits;
 import org.hemastream.inference.OnnxBatchClassifier;
+import org.hemastream.ingest.KafkaClients;
 import org.hemastream.ingest.SpecimenConsumerVerticle;
+import org.hemastream.kafka.ChangelogTopic;
 import org.hemastream.kafka.Topics;
 import org.hemastream.observability.HttpVerticle;
 import org.hemastream.observability.ServiceMetrics;
@@ -104,16 +106,18 @@ public final class HemastreamService {
         return vertx.executeBlocking(() -> {
                     DiagnosticScorer scorer = loadScorer(config, classifier);
                     try {
-                        ensureTopics(config);
+                        return Map.entry(scorer, ensureTopics(config));
                     } catch (RuntimeException e) {
                         scorer.model().close();
                         throw e;
                     }
-                    return scorer;
                 }, false)
-                .compose(scorer -> {
-                    SpecimenConsumerVerticle ingest = new SpecimenConsumerVerticle(config, classifier, metrics, scorer);
-                    HttpVerticle http = new HttpVerticle(metrics, ingest::readiness, config.http().host(), config.http().port());
+                .compose(prepared -> {
+                    DiagnosticScorer scorer = prepared.getKey();
+                    SpecimenConsumerVerticle ingest = new SpecimenConsumerVerticle(config, classifier, metrics, scorer,
+                            prepared.getValue());
+                    HttpVerticle http = new HttpVerticle(metrics, ingest::readiness, ingest::liveness, config.http().host(),
+                            config.http().port());
                     return Future.succeededFuture(new HemastreamService(vertx, metrics, ingest, http, resources, scorer));
                 })
                 .compose(service -> deploy(service, config));
@@ -136,14 +140,18 @@ public final class HemastreamService {
                 });
     }
 
-    private static void ensureTopics(ServiceConfig config) {
+    /** Creates missing topics (the state changelog with as many partitions as the inputs); returns the inputs' partition counts. */
+    private static Map<String, Integer> ensureTopics(ServiceConfig config) {
         ServiceConfig.TopicsConfig t = config.topics();
         Map<String, Object> props = new java.util.HashMap<>(config.kafka().clientSettings());
         props.put("bootstrap.servers", config.kafka().bootstrapServers());
         props.remove("group.id");
         try (Admin admin = Admin.create(props)) {
-            new Topics(t.cbc(), t.captures(), t.cellResults(), t.blastAlerts(), t.diagnosticScores(), t.deadLetters())
-                    .ensureTopics(admin, t.partitions(), t.replicationFactor());
+            Topics.Ensured ensured = new Topics(t.cbc(), t.captures(), t.cellResults(), t.blastAlerts(), t.diagnosticScores(),
+                    t.deadLetters()).ensureTopics(admin, t.partitions(), t.replicationFactor());
+            int inputs = ensured.partitions().get(t.cbc());
+            ChangelogTopic.ensure(admin, t.specimenState(), inputs, t.replicationFactor(), KafkaClients.MAX_RECORD_BYTES);
+            return Map.of(t.cbc(), inputs, t.captures(), ensured.partitions().get(t.captures()));
         }
     }
 
@@ -158,6 +166,19 @@ public final class HemastreamService {
     /** Whether {@code /health/ready} would say ready (model loaded, input partitions assigned). */
     public boolean ready() {
         return ingest.readiness().ready();
+    }
+
+    public SpecimenConsumerVerticle.CommitStats commitStats() {
+        return ingest.commitStats();
+    }
+
+    /**
+     * Dies as {@code kill -9} would — nothing committed or aborted, Kafka clients left as zombies — then
+     * undeploys. For recovery tests; the returned closeable closes the zombie clients.
+     */
+    public Future<AutoCloseable> halt() {
+        AutoCloseable zombie = ingest.halt();
+        return stop().map(v -> zombie);
     }
 
     public SpecimenConsumerVerticle.FlowStats flowStats() {

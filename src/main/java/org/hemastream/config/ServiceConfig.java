@@ -14,14 +14,36 @@ import java.util.Map;
  */
 public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceConfig inference, FlowConfig flow,
                             SpecimenConfig specimen, AlertsConfig alerts, DiagnosisConfig diagnosis,
-                            DeadLetterConfig deadLetters, HttpConfig http) {
+                            DeadLetterConfig deadLetters, HttpConfig http, ProcessingConfig processing) {
+
+    /** What {@code processing.guarantee} promises to consumers of the outputs. */
+    public enum Guarantee {
+        EXACTLY_ONCE, AT_LEAST_ONCE;
+
+        public String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /**
+     * @param instanceId         stable per instance: group.instance.id and the base of the transactional.id
+     * @param maxUncommittedAge  /health/live fails past this age of the oldest uncommitted input
+     */
+    public record ProcessingConfig(Guarantee guarantee, String instanceId, int commitRecords, Duration maxUncommittedAge) {
+
+        /** The producer's transactional.id: stable per (group, instance), so a restarted instance fences its zombie. */
+        public String transactionalId(String groupId) {
+            return "hemastream-" + groupId + "-" + instanceId;
+        }
+    }
 
     /** Kafka client settings, passed through as given (TLS, SASL, …). */
     public record KafkaConfig(String bootstrapServers, String groupId, Map<String, String> clientSettings) {
     }
 
     public record TopicsConfig(String cbc, String captures, String cellResults, String blastAlerts,
-                               String diagnosticScores, String deadLetters, int partitions, short replicationFactor) {
+                               String diagnosticScores, String deadLetters, String specimenState, int partitions,
+                               short replicationFactor) {
     }
 
     /**
@@ -37,7 +59,7 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
     public record FlowConfig(int highMark, int lowMark, Duration commitInterval) {
     }
 
-    public record SpecimenConfig(Duration maxIdle, int recentlyClosed) {
+    public record SpecimenConfig(Duration maxIdle, int recentlyClosed, int maxCellsPerSlide, int maxSlides, Duration maxAge) {
     }
 
     public record AlertsConfig(int minBlastCells) {
@@ -80,7 +102,7 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
         String bootstrap = s.stringOrNull("kafka.bootstrap.servers");
         TopicsConfig topics = new TopicsConfig(s.string("topics.cbc"), s.string("topics.captures"),
                 s.string("topics.cellResults"), s.string("topics.blastAlerts"), s.string("topics.diagnosticScores"),
-                s.string("topics.deadLetters"), s.integer("topics.partitions", 1, 10_000),
+                s.string("topics.deadLetters"), s.string("topics.specimenState"), s.integer("topics.partitions", 1, 10_000),
                 (short) s.integer("topics.replicationFactor", 1, 32));
         if (topics.cbc().equals(topics.captures())) {
             throw new ConfigException("topics.captures", "must differ from topics.cbc ('" + topics.cbc() + "')");
@@ -95,11 +117,33 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
                         s.integer("inference.maxImagePixels", 64 * 64, 100_000_000)),
                 new FlowConfig(high, low, s.millis("flow.commitIntervalMillis", 10, 600_000)),
                 new SpecimenConfig(s.millis("specimen.maxIdleMillis", 1_000, 7L * 24 * 3600 * 1000),
-                        s.integer("specimen.recentlyClosed", 0, 10_000_000)),
+                        s.integer("specimen.recentlyClosed", 0, 10_000_000), s.integer("specimen.maxCellsPerSlide", 1, 100_000),
+                        s.integer("specimen.maxSlides", 1, 1000), s.millis("specimen.maxAgeMillis", 1_000, 365L * 24 * 3600 * 1000)),
                 new AlertsConfig(s.integer("alerts.minBlastCells", 1, 10_000)),
                 new DiagnosisConfig(diagnosisModel, s.integer("diagnosis.topFeatures", 0, 1000)),
                 new DeadLetterConfig(s.integer("deadLetters.maxMessageBytes", 4096, 100 * 1024 * 1024)),
-                new HttpConfig(s.string("http.host"), s.integer("http.port", 0, 65535)));
+                new HttpConfig(s.string("http.host"), s.integer("http.port", 0, 65535)),
+                new ProcessingConfig(s.choice("processing.guarantee", Guarantee.class), instanceId(s),
+                        s.integer("flow.commitRecords", 1, 1_000_000),
+                        s.millis("health.maxUncommittedAgeMillis", 1_000, 7L * 24 * 3600 * 1000)));
+    }
+
+    private static String instanceId(Settings s) {
+        String id = s.stringOrNull("instance.id");
+        if (id == null) {
+            id = System.getenv("HOSTNAME");
+        }
+        if (id == null || id.isBlank()) {
+            try {
+                id = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException e) {
+                id = "hemastream-1";
+            }
+        }
+        if (!id.matches("[A-Za-z0-9._-]{1,200}")) {
+            throw new ConfigException("instance.id", "must be 1-200 of [A-Za-z0-9._-], was '" + id + "'");
+        }
+        return id;
     }
 
     /** Requires the bootstrap servers (the run command; demo and tests start their own broker). */
@@ -114,6 +158,6 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
     /** A copy pointing at other bootstrap servers. */
     public ServiceConfig withBootstrap(String servers) {
         return new ServiceConfig(new KafkaConfig(servers, kafka.groupId(), kafka.clientSettings()), topics, inference,
-                flow, specimen, alerts, diagnosis, deadLetters, http);
+                flow, specimen, alerts, diagnosis, deadLetters, http, processing);
     }
 }

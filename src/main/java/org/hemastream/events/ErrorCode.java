@@ -23,7 +23,9 @@ public enum ErrorCode {
     IMAGE_NOT_AN_IMAGE("the image bytes are neither JPEG nor PNG"),
     IMAGE_TOO_MANY_PIXELS("the image declares more pixels than allowed"),
     IMAGE_CORRUPT("the image could not be decoded (truncated or corrupt)"),
-    LATE_CELL("a cell image arrived for a slide that has already completed"),
+    LATE_CELL("a cell image arrived for a slide or specimen that has already completed"),
+    LATE_INPUT("a CBC or slide arrived for a specimen that has already closed: its final outputs stand"),
+    LIMIT_EXCEEDED("a specimen exceeded a bound (cells per slide, slides per specimen): it was closed"),
     PROCESSING_FAILED("the service failed to process the event (see message)");
 
     private final String description;

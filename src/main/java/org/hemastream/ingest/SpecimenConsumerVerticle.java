@@ -1,15 +1,10 @@
 package org.hemastream.ingest;
 
-import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.kafka.client.common.TopicPartition;
-import io.vertx.kafka.client.consumer.KafkaConsumer;
-import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
-import io.vertx.kafka.client.consumer.OffsetAndMetadata;
 import org.hemastream.alerts.BlastRule;
 import org.hemastream.config.ServiceConfig;
 import org.hemastream.diagnosis.DiagnosticScorer;
@@ -25,14 +20,15 @@ import org.hemastream.events.ReadResult;
 import org.hemastream.events.RecordOrigin;
 import org.hemastream.events.SlideComplete;
 import org.hemastream.inference.BatchClassifier;
-import org.hemastream.inference.CellBatcher;
 import org.hemastream.inference.CellOutcome;
 import org.hemastream.observability.HttpVerticle;
 import org.hemastream.observability.ServiceMetrics;
-import org.hemastream.publish.OutputPublisher;
+import org.hemastream.publish.OutputEncoder;
 import org.hemastream.specimen.Effects;
 import org.hemastream.specimen.SpecimenBook;
 import org.hemastream.specimen.SpecimenClosed;
+import org.hemastream.specimen.SpecimenState;
+import org.hemastream.specimen.SpecimenStateCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,25 +42,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntPredicate;
 
 /**
- * The shell around the pure core: consumes {@code lab.cbc.results} and {@code lab.cell.captures} (range
- * assignment, auto-commit off, a new group from the earliest offsets), reads and validates each record,
- * feeds the {@link SpecimenBook}, batches cells with the {@link CellBatcher} onto a named worker pool
- * ({@code executeBlocking(…, false)}), publishes cell results, blast alerts and dead letters, and commits
- * only offsets the {@link OffsetLedger} says no open specimen still needs.
+ * The shell: a thin composition of stages that talk through the core's values, data flowing one way —
+ * <pre>
+ * KafkaLoop ─records─► read (EventReader) ─events─► SpecimenBook ─Effects─┬─ cells ─► CellDispatcher ─outcomes─► SpecimenBook
+ *                                                                          ├─ scores ─► ScoreChain ─scores─┐
+ *                                                                          └─ outputs, state ──────────────┴─► TransactionCycle ─units─► KafkaLoop
+ * </pre>
+ * Everything here runs on this verticle's event loop; Kafka I/O on the {@link KafkaLoop} thread,
+ * classification and scoring on the worker pool.
  *
- * <p>Diagnostic scores: a {@code cbc-only} score when a specimen's (latest) CBC arrives and a
- * {@code final} score when it closes, each computed on the worker pool by the {@link DiagnosticScorer}.
- * A specimen's scores are chained — the next is computed only once the previous one is acknowledged — so
- * they reach {@code hema.diagnostic-scores} in order; their sends hold the specimen's offsets like its
- * alerts do. A score that cannot be computed is logged and counted, never holds offsets back.
+ * <p>Commit protocol ({@link TransactionCycle}): input is fed while the cycle admits it; at the commit
+ * interval the cycle drains (input waits in {@code queue}, batches leave at once), seals a unit — the
+ * outputs, the changed specimens' state and the input positions — and the loop commits it as one Kafka
+ * transaction ({@code exactly_once}) or sends-until-acked then commits offsets ({@code at_least_once}).
  *
- * <p>Backpressure: cells in flight (batcher queue + worker pool) never exceed {@code flow.highMark};
- * beyond it cells wait in a backlog and the assigned partitions — not the stream — are paused until the
- * load falls to {@code flow.lowMark}; pausing is re-applied after every rebalance. On revocation it
- * commits what is safe and drops the revoked partitions' specimens. Everything runs on this verticle's
- * event loop except classification.
+ * <p>Backpressure: cells in flight never exceed {@code flow.highMark} (beyond it they wait in the
+ * dispatcher's backlog); when cells in flight plus queued input reach it, the assigned partitions are
+ * paused until the load falls to {@code flow.lowMark}; re-applied after rebalances.
  */
 public final class SpecimenConsumerVerticle extends VerticleBase {
 
@@ -74,6 +71,10 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
     public record FlowStats(int maxInFlight, int pauses, int resumes, int inFlight, int backlog) {
     }
 
+    /** Commit counters, for tests and the load report. */
+    public record CommitStats(long committed, long aborted, long recordsCommitted) {
+    }
+
     private record Pending(RecordOrigin origin, byte[] raw) {
     }
 
@@ -81,42 +82,49 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
     private final BatchClassifier classifier;
     private final ServiceMetrics metrics;
     private final DiagnosticScorer scorer;
+    private final Map<String, Integer> inputPartitions;
+    private final SpecimenStateCodec codec = new SpecimenStateCodec();
 
     private EventReader reader;
     private SpecimenBook book;
-    private CellBatcher<CellImage> batcher;
-    private OutputPublisher publisher;
-    private WorkerExecutor workers;
-    private KafkaConsumer<String, byte[]> consumer;
-    private KafkaClientMetrics consumerMetrics;
-    private KafkaClientMetrics producerMetrics;
-    private final OffsetLedger ledger = new OffsetLedger();
-    private final Set<TopicPartition> assigned = new HashSet<>();
-    private final ArrayDeque<CellImage> backlog = new ArrayDeque<>();
+    private TransactionCycle cycle;
+    private OutputEncoder encoder;
+    private WorkerPool workers;
+    private CellDispatcher cells;
+    private ScoreChain scores;
+    private KafkaLoop loop;
+    private volatile AutoCloseable consumerMetrics;
+    private volatile AutoCloseable producerMetrics;
+    private final ArrayDeque<KafkaLoop.InputRecord> queue = new ArrayDeque<>();
+    private final Set<OffsetLedger.Partition> assigned = new HashSet<>();
     private final Map<String, Pending> cellRecords = new HashMap<>();
-    private final Map<String, List<Future<?>>> sendsBySpecimen = new HashMap<>();
-    /** The last score send of each specimen: the next score waits for it (cbc-only before final). */
-    private final Map<String, Future<?>> scoreChains = new HashMap<>();
-    /** Blocking tasks on the worker pool (inference batches, scores): stop() waits for them before the models close. */
-    private final Set<Future<?>> running = new HashSet<>();
     private boolean stopping;
-    private int inFlight;
-    private int busySessions;
+    private boolean halted;
     private boolean paused;
-    private long batchTimer = -1;
-    private int maxInFlight;
     private int pauses;
     private int resumes;
+    private long mismatches;
     private volatile boolean everAssigned;
     private volatile int assignedCount;
+    private volatile boolean brokerReachable = true;
+    private volatile long oldestUncommittedMillis;
+    private volatile boolean broken;
+    private long outageSince = -1;
+    private long committedUnits;
+    private long abortedUnits;
+    private long recordsCommitted;
 
-    /** @param scorer the diagnostic scorer, already checked against the cell model */
+    /**
+     * @param scorer          the diagnostic scorer, already checked against the cell model
+     * @param inputPartitions partition count of each input topic (for the partitioner check)
+     */
     public SpecimenConsumerVerticle(ServiceConfig config, BatchClassifier classifier, ServiceMetrics metrics,
-                                    DiagnosticScorer scorer) {
+                                    DiagnosticScorer scorer, Map<String, Integer> inputPartitions) {
         this.config = config;
         this.classifier = classifier;
         this.metrics = metrics;
         this.scorer = scorer;
+        this.inputPartitions = Map.copyOf(inputPartitions);
     }
 
     @Override
@@ -125,441 +133,450 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         EventSchemas schemas = new EventSchemas();
         reader = new EventReader(schemas, Map.of(topics.cbc(), Set.of("cbc-result"),
                 topics.captures(), Set.of("cell-image", "slide-complete")), config.inference().maxImageBytes());
-        book = new SpecimenBook(new SpecimenBook.Policy(config.specimen().maxIdle(), classifier.blastThreshold(),
-                config.specimen().recentlyClosed()), new BlastRule(config.alerts().minBlastCells()));
-        batcher = new CellBatcher<>(config.inference().maxBatch(), config.inference().maxBatchDelay());
-        workers = vertx.createSharedWorkerExecutor("hemastream-inference", config.inference().sessions(),
-                5, TimeUnit.MINUTES);
-        metrics.bindState(() -> book.openSpecimens(), () -> inFlight + backlog.size());
+        ServiceConfig.SpecimenConfig sc = config.specimen();
+        book = new SpecimenBook(new SpecimenBook.Policy(sc.maxIdle(), classifier.blastThreshold(), sc.recentlyClosed(),
+                sc.maxCellsPerSlide(), sc.maxSlides(), sc.maxAge()), new BlastRule(config.alerts().minBlastCells()));
+        cycle = new TransactionCycle(new TransactionCycle.Policy(config.flow().commitInterval(),
+                config.processing().commitRecords()));
+        encoder = new OutputEncoder(config);
+        workers = new WorkerPool(vertx.createSharedWorkerExecutor("hemastream-inference", config.inference().sessions(),
+                5, TimeUnit.MINUTES));
+        cells = new CellDispatcher(vertx, workers, classifier, metrics, config.inference().maxBatch(),
+                config.inference().maxBatchDelay(), config.inference().sessions(), config.flow().highMark(), this::onOutcome);
+        scores = new ScoreChain(workers, scorer, this::onScored);
+        metrics.bindState(() -> book.openSpecimens(), () -> cells.load());
+        metrics.bindCommits(() -> oldestUncommittedMillis / 1000.0, () -> brokerReachable ? 1 : 0);
 
-        // Creating Kafka clients loads classes and parses config: do it on a worker, not on the event loop.
-        return vertx.executeBlocking(() -> new Object[]{
-                        schemas.warmUp(),
-                        new org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]>(new HashMap<String, Object>(consumerProperties())),
-                        OutputPublisher.createNative(config)}, false)
-                .compose(clients -> {
-                    @SuppressWarnings("unchecked")
-                    var nativeConsumer = (org.apache.kafka.clients.consumer.Consumer<String, byte[]>) clients[1];
-                    @SuppressWarnings("unchecked")
-                    var nativeProducer = (org.apache.kafka.clients.producer.Producer<String, byte[]>) clients[2];
-                    return subscribe(nativeConsumer, nativeProducer);
-                });
-    }
-
-    private Future<Void> subscribe(org.apache.kafka.clients.consumer.Consumer<String, byte[]> nativeConsumer,
-                                   org.apache.kafka.clients.producer.Producer<String, byte[]> nativeProducer) {
-        ServiceConfig.TopicsConfig topics = config.topics();
-        publisher = new OutputPublisher(vertx, config, nativeProducer);
-        consumer = KafkaConsumer.create(vertx, nativeConsumer);
-        consumerMetrics = new KafkaClientMetrics(consumer.unwrap());
-        consumerMetrics.bindTo(metrics.registry());
-        producerMetrics = new KafkaClientMetrics(publisher.unwrap());
-        producerMetrics.bindTo(metrics.registry());
-        consumer.partitionsAssignedHandler(this::onAssigned);
-        consumer.partitionsRevokedHandler(this::onRevoked);
-        consumer.exceptionHandler(e -> {
-            if (e instanceof org.apache.kafka.common.errors.WakeupException) {
-                log.debug("consumer woken up (closing)");
-            } else {
-                log.error("kafka consumer error: {}", e.toString());
-            }
+        KafkaClients clients = new KafkaClients(config);
+        loop = new KafkaLoop(clients.consumer(), clients.producer(), clients.restore(),
+                config.processing().guarantee() == ServiceConfig.Guarantee.EXACTLY_ONCE,
+                List.of(topics.cbc(), topics.captures()), topics.specimenState(), new Listener(),
+                task -> context.runOnContext(v -> task.run()));
+        loop.onRetried(n -> metrics.sendsRetried(n));
+        loop.onClients((consumer, producer) -> {
+            var cm = new io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics(consumer);
+            cm.bindTo(metrics.registry());
+            consumerMetrics = cm;
+            var pm = new io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics(producer);
+            pm.bindTo(metrics.registry());
+            producerMetrics = pm;
         });
-        consumer.handler(this::onRecord);
-        vertx.setPeriodic(config.flow().commitInterval().toMillis(), id -> commitSafe());
+        long tickEvery = Math.max(10, Math.min(50, config.flow().commitInterval().toMillis() / 4));
+        vertx.setPeriodic(tickEvery, id -> {
+            oldestUncommittedMillis = cycle.oldestUncommittedMillis(System.currentTimeMillis());
+            tick();
+        });
         long expiryEvery = Math.max(1000, Math.min(10_000, config.specimen().maxIdle().toMillis() / 4));
-        vertx.setPeriodic(expiryEvery, id -> apply(book.expire(Instant.now()), null));
-        return consumer.subscribe(Set.of(topics.cbc(), topics.captures()))
-                .onSuccess(v -> log.info("subscribed to {} and {} as group {} (model {}, blast threshold {}, "
-                                + "diagnostic model {})", topics.cbc(), topics.captures(), config.kafka().groupId(),
-                        classifier.modelVersion(), classifier.blastThreshold(), scorer.model().version()));
+        vertx.setPeriodic(expiryEvery, id -> expire());
+        // Creating Kafka clients loads classes and parses config: the loop does it on its own thread.
+        Promise<Void> started = Promise.promise();
+        loop.start().whenComplete((v, e) -> context.runOnContext(x -> {
+            if (e != null) {
+                started.fail(e);
+            } else {
+                log.info("subscribed to {} and {} as group {} instance {} ({}; model {}, blast threshold {}, diagnostic model {}, assignor {})",
+                        topics.cbc(), topics.captures(), config.kafka().groupId(), config.processing().instanceId(),
+                        config.processing().guarantee().wireName(), classifier.modelVersion(), classifier.blastThreshold(),
+                        scorer.model().version(), clients.assignor());
+                started.complete();
+            }
+        }));
+        return started.future();
     }
 
     /**
-     * Stops taking input, waits for the batches and scores running on the worker pool (the ONNX and
-     * LightGBM models are closed after this verticle: a task still running then would crash the JVM) and
-     * for the outputs in flight, commits what is safe, then closes the clients.
+     * Stops taking input, finishes the work in flight, commits it as a last unit, closes the Kafka clients,
+     * and waits for the worker pool (the models close after this verticle).
      */
     @Override
     public Future<?> stop() {
         stopping = true;
-        if (consumer != null && !assigned.isEmpty()) {
-            consumer.pause(Set.copyOf(assigned));
+        if (halted) {
+            return workers.stop().transform(ar -> workers.close());
         }
-        if (consumerMetrics != null) {
-            consumerMetrics.close();
-            producerMetrics.close();
-        }
-        return Future.join(new ArrayList<>(running))
+        Promise<Void> drained = Promise.promise();
+        long deadline = System.currentTimeMillis() + 30_000;
+        cells.flushing(true);
+        long timer = vertx.setPeriodic(20, id -> {
+            boolean idle = cells.load() == 0 && scores.inFlight() == 0;
+            if (idle && cycle.committing() == null && !cycle.broken()) {
+                if (!cycle.hasContent()) {
+                    drained.tryComplete();
+                } else {
+                    cycle.sealSoon();
+                    tick();
+                }
+            } else if (System.currentTimeMillis() > deadline) {
+                log.warn("stopping with work not committed after 30 s: it is redone after the restart");
+                drained.tryComplete();
+            }
+        });
+        return drained.future()
+                .andThen(ar -> vertx.cancelTimer(timer))
+                .transform(ar -> Future.fromCompletionStage(loop.close(), context))
                 .transform(ar -> {
-                    List<Future<?>> sends = new ArrayList<>();
-                    sendsBySpecimen.values().forEach(sends::addAll);
-                    return Future.join(sends);
+                    closeQuietly(consumerMetrics);
+                    closeQuietly(producerMetrics);
+                    return workers.stop();
                 })
-                .transform(ar -> commitSafe())
-                .transform(ar -> consumer.close())
-                .transform(ar -> publisher.close())
                 .transform(ar -> workers.close());
     }
 
-    private Map<String, String> consumerProperties() {
-        Map<String, String> props = new HashMap<>(config.kafka().clientSettings());
-        props.put("bootstrap.servers", config.kafka().bootstrapServers());
-        props.put("group.id", config.kafka().groupId());
-        props.put("key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
-        props.put("value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
-        props.put("enable.auto.commit", "false");
-        props.putIfAbsent("auto.offset.reset", "earliest");
-        // Partition i of both input topics must land on the same instance: range assignment.
-        props.put("partition.assignment.strategy", "org.apache.kafka.clients.consumer.RangeAssignor");
-        props.putIfAbsent("max.poll.records", "100");
-        props.putIfAbsent("client.id", "hemastream-ingest");
-        props.putIfAbsent("max.partition.fetch.bytes", String.valueOf(Math.max(1_048_576, config.deadLetters().maxMessageBytes())));
-        return props;
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            if (c != null) {
+                c.close();
+            }
+        } catch (Exception e) {
+            log.debug("closing client metrics: {}", e.toString());
+        }
     }
 
-    // ------------------------------------------------------------------------------------------ input
+    /**
+     * Dies as {@code kill -9} would: nothing more is committed or aborted, the Kafka clients are left as
+     * zombies. For tests of recovery; returns what closes the zombie clients afterwards.
+     */
+    public AutoCloseable halt() {
+        halted = true;
+        stopping = true;
+        return loop.halt();
+    }
 
-    private void onRecord(KafkaConsumerRecord<String, byte[]> rec) {
+    // ------------------------------------------------------------------------------------- input
+
+    private void pump() {
+        while (!stopping && cycle.admitting() && !queue.isEmpty()) {
+            feed(queue.pollFirst());
+        }
+        flow();
+        cells.dispatch();
+        tick();
+    }
+
+    private void feed(KafkaLoop.InputRecord rec) {
         RecordOrigin origin = new RecordOrigin(rec.topic(), rec.partition(), rec.offset(), rec.timestamp(), rec.key());
-        ledger.hold(origin);
+        checkPartition(rec);
         byte[] raw = rec.value();
         ReadResult result;
         try {
             result = reader.read(rec.topic(), rec.key(), raw);
         } catch (RuntimeException e) {
-            log.error("reading {}-{}@{} failed: {}", rec.topic(), rec.partition(), rec.offset(), e.toString());
+            log.error("reading {}-{}@{} failed: {}", rec.topic(), rec.partition(), rec.offset(), e.getClass().getName());
             result = new ReadResult.Rejected(ErrorCode.PROCESSING_FAILED, e.toString(), null);
         }
+        Instant now = Instant.now();
         if (result instanceof ReadResult.Rejected r) {
-            deadLetter(r.code(), r.message(), r.specimenId(), origin, raw, null);
+            deadLetter(r.code(), r.message(), r.specimenId(), origin, raw);
+        } else {
+            Object event = ((ReadResult.Accepted) result).event();
+            Effects fx;
+            if (event instanceof CbcResult cbc) {
+                fx = book.cbc(cbc, origin, now);
+            } else if (event instanceof SlideComplete done) {
+                fx = book.slideComplete(done, origin, now);
+            } else {
+                CellImage cell = (CellImage) event;
+                fx = book.cell(cell, origin, now);
+                if (!fx.toClassify().isEmpty()) {
+                    cellRecords.put(cellKey(cell.specimenId(), cell.slideId(), cell.cellId()), new Pending(origin, raw));
+                }
+            }
+            apply(fx, raw, origin.partition());
+        }
+        cycle.fed(OffsetLedger.Partition.of(origin), origin.offset(), System.currentTimeMillis());
+    }
+
+    private void checkPartition(KafkaLoop.InputRecord rec) {
+        Integer n = inputPartitions.get(rec.topic());
+        if (n == null || rec.key() == null) {
             return;
         }
-        Instant now = Instant.now();
-        Effects fx;
-        Object event = ((ReadResult.Accepted) result).event();
-        if (event instanceof CbcResult cbc) {
-            fx = book.cbc(cbc, origin, now);
-            scoreCbcOnly(cbc, fx);
-        } else if (event instanceof SlideComplete done) {
-            fx = book.slideComplete(done, origin, now);
-        } else {
-            CellImage cell = (CellImage) event;
-            fx = book.cell(cell, origin, now);
-            if (!fx.toClassify().isEmpty()) {
-                cellRecords.put(cellKey(cell.specimenId(), cell.slideId(), cell.cellId()), new Pending(origin, raw));
+        int expected = org.apache.kafka.common.utils.Utils.toPositive(
+                org.apache.kafka.common.utils.Utils.murmur2(rec.key().getBytes(java.nio.charset.StandardCharsets.UTF_8))) % n;
+        if (expected != rec.partition()) {
+            metrics.partitionMismatch(rec.topic());
+            if (mismatches++ % 1000 == 0) {
+                log.warn("input record {}-{}@{} is not on the partition Kafka's default (murmur2) partitioner gives its key "
+                                + "(expected {}): its producer uses another partitioner, so a specimen's CBC and cells may reach "
+                                + "different instances ({} such records so far)", rec.topic(), rec.partition(), rec.offset(),
+                        expected, mismatches);
             }
         }
-        apply(fx, raw);
     }
 
     /** Carries out what the book decided. {@code raw} is the current record's value (for dead letters). */
-    private void apply(Effects fx, byte[] raw) {
-        Instant now = Instant.now();
+    private void apply(Effects fx, byte[] raw, int partitionHint) {
+        long nowMillis = System.currentTimeMillis();
         for (CellImage cell : fx.toClassify()) {
-            if (inFlight < config.flow().highMark()) {
-                submit(cell);
-            } else {
-                backlog.addLast(cell);
-            }
+            cells.submit(cell);
         }
         for (int i = 0; i < fx.duplicates(); i++) {
             metrics.duplicateCell();
         }
-        fx.released().forEach(ledger::release);
         for (Effects.Rejection r : fx.rejections()) {
-            deadLetter(r.code(), r.message(), r.specimenId(), r.origin(), raw, null);
+            deadLetter(r.code(), r.message(), r.specimenId(), r.origin(), raw);
+        }
+        for (CellResult r : fx.cellResults()) {
+            cycle.output(encoder.cellResult(r, partitionOf(r.specimenId(), partitionHint)), nowMillis);
         }
         for (BlastAlert alert : fx.alerts()) {
+            cycle.output(encoder.blastAlert(alert, partitionOf(alert.specimenId(), partitionHint)), nowMillis);
             Instant confirming = alert.blastCells().stream().map(BlastAlert.BlastCell::capturedAt)
                     .filter(java.util.Objects::nonNull).max(Instant::compareTo).orElse(null);
-            track(alert.specimenId(), publisher.blastAlert(alert).onSuccess(m -> metrics.alert(alert.stage().wireName(),
-                    confirming == null ? null : Duration.between(confirming, Instant.now()))));
-            log.info("blast alert {} specimen {} slide {}: {} blasts of {} cells", alert.stage().wireName(),
-                    alert.specimenId(), alert.slideId(), alert.blastCount(), alert.classifiedCells());
+            metrics.alert(alert.stage().wireName(), confirming == null ? null : Duration.between(confirming, Instant.now()));
+            log.info("blast alert {} specimen {}: {} blasts of {} cells", alert.stage().wireName(),
+                    LogIds.of(alert.specimenId()), alert.blastCount(), alert.classifiedCells());
         }
         for (SpecimenClosed closed : fx.closed()) {
-            onClosed(closed);
-        }
-        flow();
-        dispatch();
-    }
-
-    private void onClosed(SpecimenClosed closed) {
-        metrics.specimenClosed(closed.completeness().wireName());
-        if (closed.cbc() != null || !closed.cells().isEmpty()) {
-            score(closed.specimenId(), DiagnosticScore.Stage.FINAL, closed.cbc(), closed.cells(),
-                    closed.completeness().wireName(), closed.reasons());
-        }
-        List<Future<?>> sends = sendsBySpecimen.remove(closed.specimenId());
-        Future<?> all = sends == null ? Future.succeededFuture() : Future.all(sends);
-        all.onComplete(ar -> {
-            if (ar.succeeded()) {
-                closed.origins().forEach(ledger::release);
-            } else if (stopping) {
-                log.info("specimen {} closed while stopping; its outputs are re-derived after a restart", closed.specimenId());
+            metrics.specimenClosed(closed.completeness().wireName());
+            if (closed.completeness() == SpecimenClosed.Completeness.PARTIAL) {
+                log.info("specimen {} closed partial ({} reasons)", LogIds.of(closed.specimenId()), closed.reasons().size());
             } else {
-                // Not releasing keeps the commit behind this specimen: a restart re-derives its outputs.
-                log.error("outputs of specimen {} not acknowledged ({}); its offsets stay uncommitted",
-                        closed.specimenId(), ar.cause().toString());
+                log.info("specimen {} complete: {} cells", LogIds.of(closed.specimenId()), closed.cells().size());
             }
-        });
-        if (closed.completeness() == SpecimenClosed.Completeness.PARTIAL) {
-            log.info("specimen {} closed partial: {}", closed.specimenId(), closed.reasons());
-        } else {
-            log.info("specimen {} complete: {} cells", closed.specimenId(), closed.cells().size());
+        }
+        for (Effects.ScoreRequest r : fx.scores()) {
+            scores.request(r);
+        }
+        if (!fx.closed().isEmpty() || !fx.cellResults().isEmpty()) {
+            cycle.markDirty(nowMillis);
         }
     }
 
-    private void deadLetter(ErrorCode code, String message, String specimenId, RecordOrigin origin, byte[] raw,
-                            String holdingSpecimen) {
+    private int partitionOf(String specimenId, int hint) {
+        return hint >= 0 ? hint : book.partitionOf(specimenId);
+    }
+
+    private void deadLetter(ErrorCode code, String message, String specimenId, RecordOrigin origin, byte[] raw) {
         metrics.deadLetter(code.name());
-        log.warn("dead letter {} from {}-{}@{}: {}", code, origin.topic(), origin.partition(), origin.offset(), message);
-        Future<?> sent = publisher.deadLetter(code, message, specimenId, origin, raw);
-        if (holdingSpecimen != null) {
-            track(holdingSpecimen, sent);
-        } else {
-            sent.onComplete(ar -> {
-                if (ar.succeeded()) {
-                    ledger.release(origin);
-                } else {
-                    log.error("dead letter for {}-{}@{} not acknowledged: {}; offset stays uncommitted",
-                            origin.topic(), origin.partition(), origin.offset(), ar.cause().toString());
-                }
-            });
-        }
-    }
-
-    /** Scores a CBC the book kept as the specimen's current one (an older rerun it ignored is not scored). */
-    private void scoreCbcOnly(CbcResult cbc, Effects fx) {
-        CbcResult current = fx.closed().stream().filter(c -> c.specimenId().equals(cbc.specimenId()))
-                .map(SpecimenClosed::cbc).findFirst().orElseGet(() -> book.currentCbc(cbc.specimenId()));
-        if (current == cbc) {
-            score(cbc.specimenId(), DiagnosticScore.Stage.CBC_ONLY, cbc, List.of(), "open", List.of());
-        }
-    }
-
-    /**
-     * Computes a score on the worker pool once the specimen's previous score is acknowledged, publishes it
-     * and tracks the send. A scoring failure (a bug, not bad input) is logged and counted and publishes
-     * nothing; only a send the broker does not acknowledge holds the specimen's offsets back.
-     */
-    private void score(String specimenId, DiagnosticScore.Stage stage, CbcResult cbc, List<CellResult> cells,
-                       String state, List<String> reasons) {
-        Future<?> previous = scoreChains.getOrDefault(specimenId, Future.succeededFuture());
-        Future<?> sent = previous.transform(ar -> blocking(
-                        () -> scorer.score(specimenId, stage, cbc, cells, state, reasons, Instant.now())))
-                .transform(ar -> {
-                    if (ar.failed() && stopping) {
-                        // not published: the specimen's offsets stay uncommitted and a restart scores it again
-                        return Future.failedFuture(ar.cause());
-                    }
-                    if (ar.failed()) {
-                        metrics.diagnosticScoreFailed(stage.wireName());
-                        log.error("diagnostic score {} of specimen {} failed: {}", stage.wireName(), specimenId,
-                                ar.cause().toString());
-                        return Future.succeededFuture();
-                    }
-                    DiagnosticScore s = ar.result();
-                    return publisher.diagnosticScore(s).onSuccess(m -> {
-                        metrics.diagnosticScore(stage.wireName());
-                        log.debug("diagnostic score {} specimen {}: {}", stage.wireName(), specimenId,
-                                s.leading().isEmpty() ? "-" : s.leading().get(0).diagnosis() + " "
-                                        + String.format(java.util.Locale.ROOT, "%.3f", s.leading().get(0).probability()));
-                    });
-                });
-        scoreChains.put(specimenId, sent);
-        sent.onComplete(ar -> scoreChains.remove(specimenId, sent));
-        track(specimenId, sent);
-    }
-
-    /** Remembers a send whose acknowledgement the specimen's offsets wait for (see {@link #onClosed}). */
-    private void track(String specimenId, Future<?> send) {
-        sendsBySpecimen.computeIfAbsent(specimenId, k -> new ArrayList<>()).add(send);
-    }
-
-    // ---------------------------------------------------------------------------- batching, workers
-
-    private void submit(CellImage cell) {
-        batcher.add(cell, System.nanoTime());
-        inFlight++;
-        maxInFlight = Math.max(maxInFlight, inFlight);
-    }
-
-    /** Runs blocking work on the inference pool (unordered), remembered until done; refused once stopping. */
-    private <T> Future<T> blocking(java.util.concurrent.Callable<T> task) {
-        if (stopping) {
-            return Future.failedFuture(new IllegalStateException("stopping"));
-        }
-        Future<T> f = workers.executeBlocking(task, false);
-        running.add(f);
-        f.onComplete(ar -> running.remove(f));
-        return f;
-    }
-
-    private void dispatch() {
-        if (stopping) {
-            return;
-        }
-        while (busySessions < config.inference().sessions()) {
-            long now = System.nanoTime();
-            List<CellBatcher.Queued<CellImage>> batch = batcher.takeReady(now);
-            if (batch.isEmpty()) {
-                break;
-            }
-            busySessions++;
-            List<CellImage> cells = new ArrayList<>(batch.size());
-            for (CellBatcher.Queued<CellImage> q : batch) {
-                metrics.queued(now - q.enqueuedNanos());
-                cells.add(q.item());
-            }
-            blocking(() -> {
-                long t0 = System.nanoTime();
-                List<CellOutcome> outcomes = classifier.classify(cells);
-                metrics.batch(cells.size(), System.nanoTime() - t0);
-                return outcomes;
-            }).onComplete(ar -> {
-                busySessions--;
-                inFlight -= cells.size();
-                if (ar.succeeded()) {
-                    ar.result().forEach(this::onOutcome);
-                } else {
-                    log.error("classifying a batch of {} cells failed: {}", cells.size(), ar.cause().toString());
-                    cells.forEach(c -> onOutcome(new CellOutcome.Refused(c, ErrorCode.PROCESSING_FAILED,
-                            "classification failed: " + ar.cause())));
-                }
-                while (!backlog.isEmpty() && inFlight < config.flow().highMark()) {
-                    submit(backlog.pollFirst());
-                }
-                flow();
-                dispatch();
-            });
-        }
-        scheduleBatchTimer();
-    }
-
-    private void scheduleBatchTimer() {
-        long due = batcher.nanosUntilDue(System.nanoTime());
-        if (due < 0 || batchTimer >= 0 || busySessions >= config.inference().sessions()) {
-            return;
-        }
-        batchTimer = vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(due)), id -> {
-            batchTimer = -1;
-            dispatch();
-        });
+        log.warn("dead letter {} from {}-{}@{}", code, origin.topic(), origin.partition(), origin.offset());
+        cycle.output(encoder.deadLetter(code, message, specimenId, origin, raw), System.currentTimeMillis());
     }
 
     private void onOutcome(CellOutcome outcome) {
         CellImage cell = outcome.cell();
         Pending pending = cellRecords.remove(cellKey(cell.specimenId(), cell.slideId(), cell.cellId()));
-        if (!book.isOpen(cell.specimenId())) {
-            return; // its partition was revoked meanwhile: the new owner classifies it again
+        if (halted || !book.isOpen(cell.specimenId())) {
+            pump();
+            return; // its specimen was dropped (revoked, rebuilt) or closed meanwhile
         }
         Instant now = Instant.now();
+        int partition = pending == null ? -1 : pending.origin().partition();
         if (outcome instanceof CellOutcome.Classified c) {
-            metrics.cellClassified(c.result().cellType(), Duration.between(cell.capturedAt(), now));
-            track(cell.specimenId(), publisher.cellResult(c.result()));
-            apply(book.classified(c.result(), now), null);
-        } else if (outcome instanceof CellOutcome.Refused r) {
-            if (pending != null) {
-                deadLetter(r.code(), r.message(), cell.specimenId(), pending.origin(), pending.raw(), cell.specimenId());
+            Effects fx = book.classified(c.result(), now);
+            if (!fx.cellResults().isEmpty()) {
+                metrics.cellClassified(c.result().cellType(), Duration.between(cell.capturedAt(), now));
             }
-            apply(book.lost(cell.specimenId(), cell.slideId(), cell.cellId(), now), null);
+            apply(fx, null, partition);
+        } else if (outcome instanceof CellOutcome.Refused r) {
+            if (pending != null && book.isOpen(cell.specimenId())) {
+                deadLetter(r.code(), r.message(), cell.specimenId(), pending.origin(), pending.raw());
+            }
+            apply(book.lost(cell.specimenId(), cell.slideId(), cell.cellId(), now), null, partition);
+        }
+        pump();
+    }
+
+    private void onScored(Effects.ScoreRequest r, DiagnosticScore s) {
+        if (halted) {
+            return;
+        }
+        if (s == null) {
+            metrics.diagnosticScoreFailed(r.stage().wireName());
+            log.error("diagnostic score {} of specimen {} could not be computed", r.stage().wireName(), LogIds.of(r.specimenId()));
+        } else {
+            cycle.output(encoder.diagnosticScore(s, book.partitionOf(r.specimenId())), System.currentTimeMillis());
+            metrics.diagnosticScore(r.stage().wireName());
+        }
+        pump();
+    }
+
+    private void expire() {
+        if (halted || stopping || !brokerReachable || cycle.broken() || !cycle.admitting()) {
+            return; // a specimen must not expire for lack of input the service could not read
+        }
+        Effects fx = book.expire(Instant.now());
+        apply(fx, null, -1);
+        pump();
+    }
+
+    // ------------------------------------------------------------------------------------ commits
+
+    private void tick() {
+        if (halted) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        boolean idle = cells.load() == 0 && scores.inFlight() == 0;
+        switch (cycle.tick(now, idle)) {
+            case DRAIN -> cells.flushing(true);
+            case SEAL -> {
+                cells.flushing(false);
+                List<TransactionCycle.StateRecord> state = new ArrayList<>();
+                for (SpecimenState s : book.takeChanges()) {
+                    state.add(new TransactionCycle.StateRecord(s.specimenId(), s.partition(), codec.encode(s)));
+                }
+                TransactionCycle.CommitUnit unit = cycle.seal(state, now);
+                loop.commit(unit);
+                pump();
+            }
+            case NONE -> {
+            }
         }
     }
 
-    // ------------------------------------------------------------------------------ flow, offsets
-
     private void flow() {
-        int load = inFlight + backlog.size();
+        int load = cells.load() + queue.size();
         if (!paused && load >= config.flow().highMark()) {
             paused = true;
             pauses++;
-            consumer.pause(Set.copyOf(assigned));
+            loop.pause(Set.copyOf(assigned));
             metrics.pausedPartitions(assigned.size());
-            log.info("{} cells in flight: pausing {} partitions", load, assigned.size());
+            log.info("{} cells in flight or input waiting: pausing {} partitions", load, assigned.size());
         } else if (paused && load <= config.flow().lowMark()) {
             paused = false;
             resumes++;
-            consumer.resume(Set.copyOf(assigned));
+            loop.resume(Set.copyOf(assigned));
             metrics.pausedPartitions(0);
-            log.info("{} cells in flight: resuming {} partitions", load, assigned.size());
+            log.info("{} cells in flight or input waiting: resuming {} partitions", load, assigned.size());
         }
     }
 
-    private Future<Void> commitSafe() {
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (TopicPartition tp : assigned) {
-            OffsetLedger.Partition p = new OffsetLedger.Partition(tp.getTopic(), tp.getPartition());
-            ledger.committable(p).ifPresent(o -> offsets.put(tp, new OffsetAndMetadata(o, "")));
-        }
-        if (offsets.isEmpty() || consumer == null) {
-            return Future.succeededFuture();
-        }
-        return consumer.commit(offsets).onSuccess(v -> offsets.forEach((tp, om) -> ledger.markCommitted(
-                        new OffsetLedger.Partition(tp.getTopic(), tp.getPartition()), om.getOffset())))
-                .onFailure(e -> {
-                    if (!(e instanceof org.apache.kafka.common.errors.WakeupException)) {
-                        log.warn("commit failed: {}", e.toString());
-                    }
-                }).mapEmpty();
+    /** Drops every trace of the input partitions that match (revoked, or rebuilt from the changelog). */
+    private void dropPartitions(IntPredicate numbers) {
+        queue.removeIf(r -> numbers.test(r.partition()));
+        Set<String> dropped = new HashSet<>(book.drop(numbers));
+        cells.drop(c -> dropped.contains(c.specimenId()));
+        scores.drop(dropped);
+        cellRecords.values().removeIf(p -> numbers.test(p.origin().partition()));
+        cycle.revoked(numbers);
     }
 
-    private void onAssigned(Set<TopicPartition> partitions) {
-        assigned.addAll(partitions);
-        assignedCount = assigned.size();
-        everAssigned = true;
-        if (paused) {
-            consumer.pause(partitions); // re-apply backpressure after the rebalance
-            metrics.pausedPartitions(assigned.size());
-        }
-        log.info("assigned {} partitions: {}", partitions.size(), describe(partitions));
+    private void restore(List<SpecimenState> restored) {
+        Instant now = Instant.now();
+        restored.forEach(s -> book.restore(s, now));
     }
 
-    private void onRevoked(Set<TopicPartition> partitions) {
-        commitSafe();
-        Set<String> lost = new HashSet<>();
-        for (TopicPartition tp : partitions) {
-            lost.add(tp.getTopic() + "/" + tp.getPartition());
+    private final class Listener implements KafkaLoop.Listener {
+        @Override
+        public void assigned(Set<OffsetLedger.Partition> partitions, List<SpecimenState> restored) {
+            restore(restored);
+            assigned.addAll(partitions);
+            assignedCount = assigned.size();
+            everAssigned = true;
+            if (paused) {
+                loop.pause(partitions); // re-apply backpressure after the rebalance
+                metrics.pausedPartitions(assigned.size());
+            }
+            log.info("assigned {} partitions: {}; restored {} specimen states", partitions.size(), describe(partitions),
+                    restored.size());
+            pump();
         }
-        List<String> dropped = book.drop(o -> lost.contains(o.topic() + "/" + o.partition()));
-        Set<String> droppedSet = new HashSet<>(dropped);
-        List<CellImage> unqueued = batcher.removeIf(c -> droppedSet.contains(c.specimenId()));
-        inFlight -= unqueued.size();
-        backlog.removeIf(c -> droppedSet.contains(c.specimenId()));
-        dropped.forEach(sendsBySpecimen::remove);
-        dropped.forEach(scoreChains::remove);
-        cellRecords.keySet().removeIf(k -> droppedSet.contains(k.substring(0, k.indexOf('\u0000'))));
-        for (TopicPartition tp : partitions) {
-            ledger.forget(new OffsetLedger.Partition(tp.getTopic(), tp.getPartition()));
+
+        @Override
+        public void revoked(Set<OffsetLedger.Partition> partitions) {
+            Set<Integer> numbers = new HashSet<>();
+            partitions.forEach(p -> numbers.add(p.partition()));
+            dropPartitions(numbers::contains);
+            assigned.removeAll(partitions);
+            assignedCount = assigned.size();
+            log.info("revoked {} partitions: {}", partitions.size(), describe(partitions));
+            flow();
         }
-        assigned.removeAll(partitions);
-        assignedCount = assigned.size();
-        log.info("revoked {} partitions: {}; dropped {} open specimens", partitions.size(), describe(partitions),
-                dropped.size());
-        flow();
+
+        @Override
+        public void records(List<KafkaLoop.InputRecord> records) {
+            for (KafkaLoop.InputRecord r : records) {
+                if (assigned.contains(new OffsetLedger.Partition(r.topic(), r.partition()))) {
+                    queue.addLast(r);
+                } // else: its partition was revoked after the fetch — the new owner reads it
+            }
+            pump();
+        }
+
+        @Override
+        public void committed(TransactionCycle.CommitUnit unit) {
+            cycle.committed(unit.sequence());
+            committedUnits++;
+            recordsCommitted += unit.records();
+            metrics.transaction("committed");
+            pump();
+        }
+
+        @Override
+        public void failed(TransactionCycle.CommitUnit unit, String cause) {
+            cycle.failed(unit.sequence());
+            broken = true;
+            abortedUnits++;
+            metrics.transaction("aborted");
+            log.warn("commit unit {} failed ({}): rebuilding from the last committed unit", unit.sequence(), cause);
+        }
+
+        @Override
+        public void rebuilt(List<SpecimenState> restored) {
+            dropPartitions(p -> true);
+            queue.clear();
+            restore(restored);
+            cycle.reset();
+            broken = false;
+            log.info("rebuilt from the last committed unit: {} specimen states restored", restored.size());
+            pump();
+        }
+
+        @Override
+        public void brokerReachable(boolean reachable) {
+            long now = System.currentTimeMillis();
+            brokerReachable = reachable;
+            if (!reachable) {
+                outageSince = now;
+                log.warn("broker unreachable: specimens do not expire until it answers again");
+            } else if (outageSince >= 0) {
+                book.shiftIdle(Duration.ofMillis(now - outageSince));
+                log.info("broker reachable again after {} ms", now - outageSince);
+                outageSince = -1;
+            }
+        }
     }
 
-    private static String describe(Set<TopicPartition> partitions) {
-        return partitions.stream().map(tp -> tp.getTopic() + "-" + tp.getPartition()).sorted().toList().toString();
+    private static String describe(Set<OffsetLedger.Partition> partitions) {
+        return partitions.stream().map(tp -> tp.topic() + "-" + tp.partition()).sorted().toList().toString();
     }
 
     private static String cellKey(String specimenId, String slideId, String cellId) {
         return specimenId + '\u0000' + slideId + '\u0000' + cellId;
     }
 
-    /** Readiness for {@code /health/ready}: input partitions assigned (the model is loaded before deployment). */
+    /** Readiness for {@code /health/ready}: partitions assigned, broker reachable, commits going through. */
     public HttpVerticle.Readiness readiness() {
-        boolean ready = everAssigned && assignedCount > 0;
+        boolean partitions = everAssigned && assignedCount > 0;
+        boolean broker = brokerReachable;
+        boolean ready = partitions && broker && !broken;
         return new HttpVerticle.Readiness(ready, new JsonObject()
                 .put("modelVersion", classifier.modelVersion())
                 .put("diagnosticModelVersion", scorer.model().version())
                 .put("assignedPartitions", assignedCount)
+                .put("processingGuarantee", config.processing().guarantee().wireName())
                 .put("checks", new JsonArray().add(new JsonObject().put("name", "model").put("status", "UP"))
-                        .add(new JsonObject().put("name", "partitions").put("status", ready ? "UP" : "DOWN"))));
+                        .add(new JsonObject().put("name", "partitions").put("status", partitions ? "UP" : "DOWN"))
+                        .add(new JsonObject().put("name", "broker").put("status", broker ? "UP" : "DOWN"))
+                        .add(new JsonObject().put("name", "commits").put("status", broken ? "DOWN" : "UP"))));
+    }
+
+    /** Liveness for {@code /health/live}: the oldest uncommitted input is younger than {@code health.maxUncommittedAgeMillis}. */
+    public HttpVerticle.Readiness liveness() {
+        long age = oldestUncommittedMillis;
+        boolean live = age <= config.processing().maxUncommittedAge().toMillis();
+        return new HttpVerticle.Readiness(live, new JsonObject().put("oldestUncommittedInputMillis", age)
+                .put("limitMillis", config.processing().maxUncommittedAge().toMillis()));
     }
 
     /** Backpressure counters (call from the verticle's context or accept a racy snapshot). */
     public FlowStats flowStats() {
-        return new FlowStats(maxInFlight, pauses, resumes, inFlight, backlog.size());
+        return new FlowStats(cells.maxInFlight(), pauses, resumes, cells.inFlight(), cells.backlog());
+    }
+
+    /** Commit counters (racy snapshot). */
+    public CommitStats commitStats() {
+        return new CommitStats(committedUnits, abortedUnits, recordsCommitted);
     }
 }

@@ -20,13 +20,21 @@ public final class HttpVerticle extends AbstractVerticle {
 
     private final ServiceMetrics metrics;
     private final Supplier<Readiness> readiness;
+    private final Supplier<Readiness> liveness;
     private final String host;
     private final int port;
     private HttpServer server;
 
     public HttpVerticle(ServiceMetrics metrics, Supplier<Readiness> readiness, String host, int port) {
+        this(metrics, readiness, () -> new Readiness(true, new JsonObject()), host, port);
+    }
+
+    /** @param liveness what {@code /health/live} reports (503 when not live: the instance needs a restart) */
+    public HttpVerticle(ServiceMetrics metrics, Supplier<Readiness> readiness, Supplier<Readiness> liveness,
+                        String host, int port) {
         this.metrics = metrics;
         this.readiness = readiness;
+        this.liveness = liveness;
         this.host = host;
         this.port = port;
     }
@@ -39,8 +47,11 @@ public final class HttpVerticle extends AbstractVerticle {
                 .onSuccess(text -> ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
                         .end(text))
                 .onFailure(ctx::fail));
-        router.get("/health/live").handler(ctx -> ctx.response().putHeader("content-type", "application/json")
-                .end(new JsonObject().put("status", "UP").encode()));
+        router.get("/health/live").handler(ctx -> {
+            Readiness r = liveness.get();
+            ctx.response().setStatusCode(r.ready() ? 200 : 503).putHeader("content-type", "application/json")
+                    .end(r.details().copy().put("status", r.ready() ? "UP" : "DOWN").encode());
+        });
         router.get("/health/ready").handler(ctx -> {
             Readiness r = readiness.get();
             ctx.response().setStatusCode(r.ready() ? 200 : 503).putHeader("content-type", "application/json")

@@ -71,6 +71,33 @@ public final class ServiceMetrics {
                 .description("cells received and not yet classified (queued or on the worker pool)").register(registry);
     }
 
+    /**
+     * Registers the commit-protocol gauges: the age of the oldest input fed but not yet committed (seconds)
+     * and whether the broker answered the last check (1/0).
+     */
+    public void bindCommits(Supplier<Number> oldestUncommittedSeconds, Supplier<Number> brokerReachable) {
+        Gauge.builder("hemastream.input.uncommitted.age.seconds", oldestUncommittedSeconds)
+                .description("age of the oldest input record fed but not yet committed").register(registry);
+        Gauge.builder("hemastream.broker.reachable", brokerReachable)
+                .description("1 when the broker answered the last check, else 0").register(registry);
+    }
+
+    /** A commit unit ended: {@code committed} or {@code aborted}. */
+    public void transaction(String outcome) {
+        counter("hemastream.transactions", "outcome", outcome, "commit units (Kafka transactions under exactly_once), by outcome").increment();
+    }
+
+    /** Sends not acknowledged and re-sent with the same content (at_least_once). */
+    public void sendsRetried(int n) {
+        counter("hemastream.sends.retried", "guarantee", "at_least_once", "output sends re-sent after a failure").increment(n);
+    }
+
+    /** Input records whose partition is not murmur2(key) % partitions: the producer's partitioner is not Kafka's default. */
+    public void partitionMismatch(String topic) {
+        counter("hemastream.input.partition.mismatch", "topic", topic,
+                "input records on another partition than Kafka's default partitioner puts their key").increment();
+    }
+
     public void batch(int size, long inferenceNanos) {
         batchSize.record(size);
         inferenceTime.record(inferenceNanos, TimeUnit.NANOSECONDS);

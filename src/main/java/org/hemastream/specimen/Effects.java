@@ -1,7 +1,10 @@
 package org.hemastream.specimen;
 
 import org.hemastream.events.BlastAlert;
+import org.hemastream.events.CbcResult;
 import org.hemastream.events.CellImage;
+import org.hemastream.events.CellResult;
+import org.hemastream.events.DiagnosticScore;
 import org.hemastream.events.ErrorCode;
 import org.hemastream.events.RecordOrigin;
 
@@ -20,7 +23,29 @@ public final class Effects {
     final List<SpecimenClosed> closed = new ArrayList<>();
     final List<Rejection> rejections = new ArrayList<>();
     final List<RecordOrigin> released = new ArrayList<>();
+    final List<CellResult> cellResults = new ArrayList<>();
+    final List<ScoreRequest> scores = new ArrayList<>();
     int duplicates;
+
+    /** Classifications the book accepted: publish each (a stale or repeated one is not listed). */
+    public List<CellResult> cellResults() {
+        return cellResults;
+    }
+
+    /** Diagnostic scores due, in the order they must be published (a specimen's cbc-only before its final). */
+    public List<ScoreRequest> scores() {
+        return scores;
+    }
+
+    /**
+     * A diagnostic score to compute.
+     *
+     * @param state   {@code open} for cbc-only, else the closed specimen's completeness
+     * @param reasons why partial, empty otherwise
+     */
+    public record ScoreRequest(String specimenId, DiagnosticScore.Stage stage, CbcResult cbc, List<CellResult> cells,
+                               String state, List<String> reasons) {
+    }
 
     public List<CellImage> toClassify() {
         return toClassify;

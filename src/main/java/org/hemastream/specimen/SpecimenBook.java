@@ -6,6 +6,7 @@ import org.hemastream.events.BlastAlert.BlastCell;
 import org.hemastream.events.CbcResult;
 import org.hemastream.events.CellImage;
 import org.hemastream.events.CellResult;
+import org.hemastream.events.DiagnosticScore;
 import org.hemastream.events.ErrorCode;
 import org.hemastream.events.RecordOrigin;
 import org.hemastream.events.SlideComplete;
@@ -17,53 +18,81 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
+import java.util.function.IntPredicate;
 
 /**
  * The open specimens of this instance and their lifecycle: open → cells pending → complete, or
- * expired as partial after {@code maxIdle} without news. Joins a specimen's CBC and its smears, decides
- * which cells need classifying (duplicates ignored), applies the {@link BlastRule} as results come in,
- * and remembers which input records each open specimen still needs (so their offsets are not
- * committed). Pure state: no I/O, no Vert.x or Kafka types; not thread-safe — the ingest verticle calls
- * it from its event loop only.
+ * closed as partial after {@code maxIdle} without news (or when a bound is exceeded). Joins a
+ * specimen's CBC and its smears, decides which cells need classifying (duplicates ignored), applies the
+ * {@link BlastRule} as results come in, and says which diagnostic scores are due. Pure state: no I/O,
+ * no Vert.x or Kafka types; not thread-safe — the ingest verticle calls it from its event loop only.
  *
  * <p>A specimen completes when its CBC has arrived and every slide it has is complete (the scanner's
  * {@code slide-complete} seen and every received cell classified or lost). A CBC without a smear, or a
  * smear without a CBC, waits up to {@code maxIdle} for the other and then closes as partial.
+ *
+ * <p>State that survives restarts: every specimen touched since the last {@link #takeChanges()} is
+ * listed there as a {@link SpecimenState} (open: its CBC and classified cells; closed: a small marker),
+ * which the shell writes to the changelog in the same transaction as the outputs; {@link #restore}
+ * brings it back. Input for a specimen that already closed is refused ({@code LATE_CELL} /
+ * {@code LATE_INPUT}) — a closed specimen's final outputs are never replaced by a worse re-derivation.
  */
 public final class SpecimenBook {
 
     /**
      * @param maxIdle          how long a specimen may go without any event before it expires as partial
      * @param blastThreshold   the model's shipped P(blast) threshold (reported in alerts)
-     * @param recentlyClosed   how many closed slides to remember, to refuse late cells for them
+     * @param recentlyClosed   how many closed specimens to remember in memory, to refuse late input for them
+     * @param maxCellsPerSlide a slide receiving more cells closes its specimen (partial, with the reason)
+     * @param maxSlides        a specimen receiving more slides closes (partial, with the reason)
+     * @param maxAge           a specimen open longer than this closes (partial, with the reason)
      */
-    public record Policy(Duration maxIdle, double blastThreshold, int recentlyClosed) {
+    public record Policy(Duration maxIdle, double blastThreshold, int recentlyClosed, int maxCellsPerSlide,
+                         int maxSlides, Duration maxAge) {
+        public Policy(Duration maxIdle, double blastThreshold, int recentlyClosed) {
+            this(maxIdle, blastThreshold, recentlyClosed, 2000, 8, Duration.ofHours(24));
+        }
     }
 
     private final Policy policy;
     private final BlastRule rule;
     private final Map<String, Specimen> open = new LinkedHashMap<>();
-    private final Map<String, Boolean> closedSlides = new LinkedHashMap<>(16, 0.75f, false) {
+    /** Closed specimens remembered (ID → marker), oldest first. */
+    private final Map<String, SpecimenState> closed = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, SpecimenState> eldest) {
             return size() > policy.recentlyClosed();
         }
     };
+    /** Specimens changed since the last {@link #takeChanges()}, by ID. */
+    private final Map<String, Boolean> changed = new LinkedHashMap<>();
 
     public SpecimenBook(Policy policy, BlastRule rule) {
         this.policy = policy;
         this.rule = rule;
     }
 
-    /** A CBC result: a later measurement replaces an earlier one; an older rerun is ignored. */
+    /**
+     * A CBC result: a later measurement replaces an earlier one and is scored {@code cbc-only}; the same
+     * measurement again (a replay) or an older one is ignored.
+     */
     public Effects cbc(CbcResult cbc, RecordOrigin origin, Instant now) {
         Effects fx = new Effects();
-        Specimen s = specimen(cbc.specimenId(), now);
-        s.hold(origin);
-        if (s.cbc == null || !cbc.measuredAt().isBefore(s.cbc.measuredAt())) {
-            s.cbc = cbc;
+        if (closed.containsKey(cbc.specimenId())) {
+            fx.rejections.add(new Effects.Rejection(origin, cbc.specimenId(), ErrorCode.LATE_INPUT,
+                    "CBC measured " + cbc.measuredAt() + " arrived after the specimen closed; its final outputs stand"));
+            return fx;
         }
+        Specimen s = specimen(cbc.specimenId(), origin, now);
+        if (s.cbc != null && !cbc.measuredAt().isAfter(s.cbc.measuredAt())) {
+            fx.duplicates++;
+            fx.released.add(origin);
+            return fx;
+        }
+        s.hold(origin);
+        s.cbc = cbc;
+        s.cbcScoredAt = cbc.measuredAt();
+        fx.scores.add(new Effects.ScoreRequest(s.id, DiagnosticScore.Stage.CBC_ONLY, cbc, List.of(), "open", List.of()));
         closeIfDone(s, fx, now);
         return fx;
     }
@@ -71,23 +100,31 @@ public final class SpecimenBook {
     /** A cell image: new cells go to classification; a repeated cell ID is ignored. */
     public Effects cell(CellImage cell, RecordOrigin origin, Instant now) {
         Effects fx = new Effects();
-        if (closedSlides.containsKey(slideKey(cell.specimenId(), cell.slideId()))) {
+        if (closed.containsKey(cell.specimenId())) {
             fx.rejections.add(new Effects.Rejection(origin, cell.specimenId(), ErrorCode.LATE_CELL,
-                    "cell " + cell.cellId() + " arrived after slide " + cell.slideId() + " completed"));
+                    "cell arrived after its specimen closed; its final outputs stand"));
             return fx;
         }
-        Specimen s = specimen(cell.specimenId(), now);
-        Slide slide = s.slide(cell.slideId());
-        if (slide.completed() || !slide.add(cell)) {
-            if (slide.completed() && !slide.received.containsKey(cell.cellId())) {
-                fx.rejections.add(new Effects.Rejection(origin, cell.specimenId(), ErrorCode.LATE_CELL,
-                        "cell " + cell.cellId() + " arrived after slide " + cell.slideId() + " completed"));
-            } else {
-                fx.duplicates++;
-                fx.released.add(origin);
-            }
+        Specimen s = specimen(cell.specimenId(), origin, now);
+        Slide slide = s.slides.get(cell.slideId());
+        if (slide == null && s.slides.size() >= policy.maxSlides()) {
+            return overLimit(s, origin, "more than " + policy.maxSlides() + " slides", fx, now);
+        }
+        slide = s.slide(cell.slideId());
+        if (slide.received.containsKey(cell.cellId())) {
+            fx.duplicates++;
+            fx.released.add(origin);
             return fx;
         }
+        if (slide.completed()) {
+            fx.rejections.add(new Effects.Rejection(origin, cell.specimenId(), ErrorCode.LATE_CELL,
+                    "cell arrived after its slide completed"));
+            return fx;
+        }
+        if (slide.received.size() >= policy.maxCellsPerSlide()) {
+            return overLimit(s, origin, "a slide with more than " + policy.maxCellsPerSlide() + " cells", fx, now);
+        }
+        slide.add(cell);
         s.hold(origin);
         fx.toClassify.add(cell);
         return fx;
@@ -96,14 +133,24 @@ public final class SpecimenBook {
     /** The scanner finished a slide: once its cells are all classified, the final alert is due. */
     public Effects slideComplete(SlideComplete done, RecordOrigin origin, Instant now) {
         Effects fx = new Effects();
-        if (closedSlides.containsKey(slideKey(done.specimenId(), done.slideId()))) {
-            fx.duplicates++;
-            fx.released.add(origin);
+        SpecimenState marker = closed.get(done.specimenId());
+        if (marker != null) {
+            if (marker.slides().stream().anyMatch(sl -> sl.slideId().equals(done.slideId()))) {
+                fx.duplicates++;
+                fx.released.add(origin);
+            } else {
+                fx.rejections.add(new Effects.Rejection(origin, done.specimenId(), ErrorCode.LATE_INPUT,
+                        "a slide completed after its specimen closed; its final outputs stand"));
+            }
             return fx;
         }
-        Specimen s = specimen(done.specimenId(), now);
+        Specimen s = specimen(done.specimenId(), origin, now);
+        Slide slide = s.slides.get(done.slideId());
+        if (slide == null && s.slides.size() >= policy.maxSlides()) {
+            return overLimit(s, origin, "more than " + policy.maxSlides() + " slides", fx, now);
+        }
+        slide = s.slide(done.slideId());
         s.hold(origin);
-        Slide slide = s.slide(done.slideId());
         if (!slide.completed()) {
             slide.expectedCells = done.cellCount();
         }
@@ -112,7 +159,10 @@ public final class SpecimenBook {
         return fx;
     }
 
-    /** A cell's classification came back from the worker pool. Unknown cells (dropped specimens) are ignored. */
+    /**
+     * A cell's classification came back from the worker pool. Accepted ones are listed in
+     * {@link Effects#cellResults()}; unknown cells (dropped or closed specimens) and repeats are ignored.
+     */
     public Effects classified(CellResult result, Instant now) {
         Effects fx = new Effects();
         Specimen s = open.get(result.specimenId());
@@ -121,9 +171,10 @@ public final class SpecimenBook {
                 || slide.classified.containsKey(result.cellId()) || slide.lost.contains(result.cellId())) {
             return fx;
         }
-        s.lastActivity = now;
+        touch(s, now);
         slide.classified.put(result.cellId(), result);
         slide.modelVersion = result.modelVersion();
+        fx.cellResults.add(result);
         if (result.blast()) {
             slide.blasts.add(new BlastCell(result.cellId(), result.blastProbability(), result.capturedAt()));
             if (rule.preliminaryDue(slide.blasts.size(), slide.preliminarySent)) {
@@ -145,25 +196,36 @@ public final class SpecimenBook {
                 || slide.lost.contains(cellId)) {
             return fx;
         }
-        s.lastActivity = now;
+        touch(s, now);
         slide.lost.add(cellId);
         finishSlideIfDone(s, slide, fx, now);
         closeIfDone(s, fx, now);
         return fx;
     }
 
-    /** Closes, as partial, every specimen idle for longer than {@code maxIdle} with no cell in flight. */
+    /**
+     * Closes, as partial, every specimen idle for longer than {@code maxIdle} with no cell in flight, and
+     * every specimen older than {@code maxAge}. The shell calls it only while the input can be read (a
+     * broker outage must not expire specimens whose input is waiting on the broker; see {@link #shiftIdle}).
+     */
     public Effects expire(Instant now) {
         Effects fx = new Effects();
         Iterator<Specimen> it = open.values().iterator();
         List<Specimen> expired = new ArrayList<>();
+        List<Specimen> tooOld = new ArrayList<>();
         while (it.hasNext()) {
             Specimen s = it.next();
             Duration idle = Duration.between(s.lastActivity, now);
             boolean inFlight = s.slides.values().stream().anyMatch(sl -> sl.pending() > 0);
-            if (idle.compareTo(policy.maxIdle()) > 0 && (!inFlight || idle.compareTo(policy.maxIdle().multipliedBy(2)) > 0)) {
+            if (Duration.between(s.firstSeen, now).compareTo(policy.maxAge()) > 0) {
+                tooOld.add(s);
+            } else if (idle.compareTo(policy.maxIdle()) > 0 && (!inFlight || idle.compareTo(policy.maxIdle().multipliedBy(2)) > 0)) {
                 expired.add(s);
             }
+        }
+        for (Specimen s : tooOld) {
+            s.extraReasons.add("open longer than the maximum age " + policy.maxAge());
+            expired.add(s);
         }
         for (Specimen s : expired) {
             for (Slide slide : s.slides.values()) {
@@ -177,24 +239,85 @@ public final class SpecimenBook {
     }
 
     /**
-     * Forgets the specimens holding any record that matches {@code lostPartition} (their partitions were
-     * revoked: the new owner rebuilds them from the committed offsets).
-     *
-     * @return the IDs of the specimens dropped
+     * Moves every open specimen's last activity forward by {@code outage}: time during which the input
+     * could not be read does not count as idle.
      */
-    public List<String> drop(Predicate<RecordOrigin> lostPartition) {
+    public void shiftIdle(Duration outage) {
+        open.values().forEach(s -> s.lastActivity = s.lastActivity.plus(outage));
+    }
+
+    /**
+     * Forgets the open specimens (and closed markers, and unsaved changes) of the input partitions that
+     * match (revoked: the new owner restores them from the changelog).
+     *
+     * @return the IDs of the open specimens dropped
+     */
+    public List<String> drop(IntPredicate lostPartition) {
         List<String> dropped = new ArrayList<>();
         open.values().removeIf(s -> {
-            boolean lost = s.origins.stream().anyMatch(lostPartition);
+            boolean lost = lostPartition.test(s.partition);
             if (lost) {
                 dropped.add(s.id);
             }
             return lost;
         });
+        closed.values().removeIf(m -> lostPartition.test(m.partition()));
+        changed.keySet().removeIf(id -> !open.containsKey(id) && !closed.containsKey(id));
         return dropped;
     }
 
-    /** Whether this instance currently tracks the specimen. */
+    /** Restores a specimen (or a closed marker) from the changelog; its idle time starts now. */
+    public void restore(SpecimenState state, Instant now) {
+        if (state.closed()) {
+            open.remove(state.specimenId());
+            closed.put(state.specimenId(), state);
+            return;
+        }
+        closed.remove(state.specimenId());
+        Specimen s = new Specimen(state.specimenId(), state.partition(), state.firstSeen());
+        s.lastActivity = now;
+        s.cbc = state.cbc();
+        s.cbcScoredAt = state.cbcScoredAt();
+        for (SpecimenState.SlideState st : state.slides()) {
+            Slide slide = s.slide(st.slideId());
+            for (CellResult r : st.classified()) {
+                slide.received.put(r.cellId(), r.capturedAt());
+                slide.classified.put(r.cellId(), r);
+            }
+            for (String lost : st.lost()) {
+                slide.received.put(lost, null);
+                slide.lost.add(lost);
+            }
+            slide.blasts.addAll(st.blasts());
+            slide.expectedCells = st.expectedCells();
+            slide.preliminarySent = st.preliminarySent();
+            slide.finalSent = st.finalSent();
+            slide.modelVersion = st.modelVersion();
+        }
+        open.put(s.id, s);
+    }
+
+    /**
+     * The state of every specimen changed since the last call — open ones in full (without cells still
+     * being classified), closed ones as markers — and forgets the list. The shell writes these to the
+     * changelog in the transaction that carries the outputs of the same changes; call it only when no
+     * cell is in flight, so that a saved specimen holds no unclassified cell.
+     */
+    public List<SpecimenState> takeChanges() {
+        List<SpecimenState> out = new ArrayList<>();
+        for (String id : changed.keySet()) {
+            Specimen s = open.get(id);
+            if (s != null) {
+                out.add(snapshot(s));
+            } else if (closed.containsKey(id)) {
+                out.add(closed.get(id));
+            }
+        }
+        changed.clear();
+        return out;
+    }
+
+    /** Whether this instance currently tracks the specimen as open. */
     public boolean isOpen(String specimenId) {
         return open.containsKey(specimenId);
     }
@@ -205,14 +328,53 @@ public final class SpecimenBook {
         return s == null ? null : s.cbc;
     }
 
+    /** The input partition a known (open or remembered closed) specimen lives on, or -1. */
+    public int partitionOf(String specimenId) {
+        Specimen s = open.get(specimenId);
+        if (s != null) {
+            return s.partition;
+        }
+        SpecimenState m = closed.get(specimenId);
+        return m == null ? -1 : m.partition();
+    }
+
     public int openSpecimens() {
         return open.size();
     }
 
-    private Specimen specimen(String id, Instant now) {
-        Specimen s = open.computeIfAbsent(id, k -> new Specimen(k, now));
-        s.lastActivity = now;
+    private Effects overLimit(Specimen s, RecordOrigin origin, String what, Effects fx, Instant now) {
+        fx.rejections.add(new Effects.Rejection(origin, s.id, ErrorCode.LIMIT_EXCEEDED,
+                "specimen closed: " + what));
+        s.extraReasons.add("limit: " + what);
+        for (Slide slide : s.slides.values()) {
+            if (slide.done() && !slide.finalSent && rule.finalDue(slide.blasts.size())) {
+                emitFinal(s, slide, fx, now);
+            }
+        }
+        close(s, fx);
+        return fx;
+    }
+
+    private SpecimenState snapshot(Specimen s) {
+        List<SpecimenState.SlideState> slides = new ArrayList<>();
+        for (Slide slide : s.slides.values()) {
+            List<CellResult> classified = slide.cellsInCaptureOrder();
+            slides.add(new SpecimenState.SlideState(slide.slideId, classified, List.copyOf(slide.lost),
+                    List.copyOf(slide.blasts), slide.expectedCells, slide.preliminarySent, slide.finalSent,
+                    slide.modelVersion));
+        }
+        return new SpecimenState(s.id, s.partition, false, s.firstSeen, s.cbc, s.cbcScoredAt, slides);
+    }
+
+    private Specimen specimen(String id, RecordOrigin origin, Instant now) {
+        Specimen s = open.computeIfAbsent(id, k -> new Specimen(k, origin.partition(), now));
+        touch(s, now);
         return s;
+    }
+
+    private void touch(Specimen s, Instant now) {
+        s.lastActivity = now;
+        changed.put(s.id, Boolean.TRUE);
     }
 
     private void finishSlideIfDone(Specimen s, Slide slide, Effects fx, Instant now) {
@@ -244,7 +406,7 @@ public final class SpecimenBook {
 
     private void close(Specimen s, Effects fx) {
         open.remove(s.id);
-        List<String> reasons = new ArrayList<>();
+        List<String> reasons = new ArrayList<>(s.extraReasons);
         if (s.cbc == null) {
             reasons.add("no-cbc");
         }
@@ -254,7 +416,6 @@ public final class SpecimenBook {
         List<CellResult> cells = new ArrayList<>();
         List<SpecimenClosed.SlideSummary> summaries = new ArrayList<>();
         for (Slide slide : s.slides.values()) {
-            closedSlides.put(slideKey(s.id, slide.slideId), Boolean.TRUE);
             if (!slide.completed()) {
                 reasons.add("slide " + slide.slideId + " not completed by the scanner");
             } else if (slide.received.size() < slide.expectedCells) {
@@ -270,24 +431,33 @@ public final class SpecimenBook {
             cells.addAll(slide.cellsInCaptureOrder());
             summaries.add(slide.summary());
         }
-        fx.closed.add(new SpecimenClosed(s.id, reasons.isEmpty() ? SpecimenClosed.Completeness.COMPLETE
-                : SpecimenClosed.Completeness.PARTIAL, reasons, List.copyOf(s.origins), s.cbc, summaries, cells));
-    }
-
-    private static String slideKey(String specimenId, String slideId) {
-        return specimenId + "\u0000" + slideId;
+        closed.put(s.id, SpecimenState.closedMarker(s.id, s.partition, s.firstSeen, List.copyOf(s.slides.keySet())));
+        changed.put(s.id, Boolean.TRUE);
+        SpecimenClosed.Completeness completeness = reasons.isEmpty() ? SpecimenClosed.Completeness.COMPLETE
+                : SpecimenClosed.Completeness.PARTIAL;
+        fx.closed.add(new SpecimenClosed(s.id, completeness, reasons, List.copyOf(s.origins), s.cbc, summaries, cells));
+        if (s.cbc != null || !cells.isEmpty()) {
+            fx.scores.add(new Effects.ScoreRequest(s.id, DiagnosticScore.Stage.FINAL, s.cbc, cells,
+                    completeness.wireName(), reasons));
+        }
     }
 
     /** One open specimen. */
     private static final class Specimen {
         final String id;
+        final int partition;
+        final Instant firstSeen;
         final Map<String, Slide> slides = new LinkedHashMap<>();
         final List<RecordOrigin> origins = new ArrayList<>();
+        final List<String> extraReasons = new ArrayList<>();
         CbcResult cbc;
+        Instant cbcScoredAt;
         Instant lastActivity;
 
-        Specimen(String id, Instant now) {
+        Specimen(String id, int partition, Instant now) {
             this.id = id;
+            this.partition = partition;
+            this.firstSeen = now;
             this.lastActivity = now;
         }
 

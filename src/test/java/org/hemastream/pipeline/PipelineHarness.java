@@ -58,6 +58,7 @@ final class PipelineHarness implements AutoCloseable {
     private final AtomicBoolean collecting = new AtomicBoolean(true);
     private final Thread collector;
     private HemastreamService service;
+    private final List<AutoCloseable> zombies = new ArrayList<>();
 
     PipelineHarness(KafkaBroker broker, Vertx vertx, Map<String, String> overrides) {
         this.broker = broker;
@@ -65,7 +66,8 @@ final class PipelineHarness implements AutoCloseable {
         Map<String, String> s = new HashMap<>();
         s.put("kafka.bootstrap.servers", broker.bootstrapServers());
         s.put("kafka.group.id", broker.freshTopic("group"));
-        for (String t : List.of("cbc", "captures", "cellResults", "blastAlerts", "diagnosticScores", "deadLetters")) {
+        for (String t : List.of("cbc", "captures", "cellResults", "blastAlerts", "diagnosticScores", "deadLetters",
+                "specimenState")) {
             s.put("topics." + t, broker.freshTopic(t));
         }
         s.put("topics.partitions", "2");
@@ -93,6 +95,17 @@ final class PipelineHarness implements AutoCloseable {
     void stopService() throws Exception {
         if (service != null) {
             service.stop().await(30, TimeUnit.SECONDS);
+            service = null;
+        }
+    }
+
+    /**
+     * Kills the service as {@code kill -9} would: nothing committed or aborted; its Kafka clients stay open as
+     * zombies until {@link #close()} (a restarted instance with the same instance ID fences them).
+     */
+    void killService() throws Exception {
+        if (service != null) {
+            zombies.add(service.halt().await(30, TimeUnit.SECONDS));
             service = null;
         }
     }
@@ -159,7 +172,8 @@ final class PipelineHarness implements AutoCloseable {
 
     private void collect() {
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", broker.bootstrapServers(),
-                "group.id", broker.freshTopic("collector"), "auto.offset.reset", "earliest"),
+                "group.id", broker.freshTopic("collector"), "auto.offset.reset", "earliest",
+                "isolation.level", "read_committed"),
                 new StringDeserializer(), new ByteArrayDeserializer())) {
             ServiceConfig.TopicsConfig t = config.topics();
             c.subscribe(List.of(t.cellResults(), t.blastAlerts(), t.deadLetters(), t.diagnosticScores()));
@@ -178,6 +192,9 @@ final class PipelineHarness implements AutoCloseable {
     @Override
     public void close() throws Exception {
         stopService();
+        for (AutoCloseable z : zombies) {
+            z.close();
+        }
         collecting.set(false);
         collector.join(5000);
         producer.close();

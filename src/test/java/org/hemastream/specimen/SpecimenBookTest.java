@@ -154,7 +154,7 @@ class SpecimenBookTest {
     @Test
     void droppingARevokedPartitionForgetsItsSpecimens() {
         cell("c1");
-        assertThat(book.drop(o -> o.partition() == 0)).containsExactly("S1");
+        assertThat(book.drop(p -> p == 0)).containsExactly("S1");
         assertThat(book.openSpecimens()).isZero();
         assertThat(classify("c1", true).alerts()).isEmpty();
     }
