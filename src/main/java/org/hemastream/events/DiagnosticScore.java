@@ -78,7 +78,22 @@ public record DiagnosticScore(String scoreId, String specimenId, Stage stage, Ma
         }
     }
 
-    /** The deterministic score ID of one stage of one specimen. */
+    /**
+     * The deterministic ID of a score: a {@code cbc-only} score is named by the CBC measurement it was
+     * computed from (a rerun gets its own ID: an ID never names two contents), a {@code final} score by the
+     * specimen alone (a specimen closes once).
+     *
+     * @param cbcMeasuredAt the CBC's {@code measuredAt}; only used for {@code cbc-only}, may be null
+     */
+    public static String scoreId(String specimenId, Stage stage, Instant cbcMeasuredAt) {
+        if (stage == Stage.CBC_ONLY && cbcMeasuredAt != null) {
+            String name = "hemastream/diagnostic-score/" + specimenId + "/cbc-only/" + cbcMeasuredAt;
+            return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
+        }
+        return scoreId(specimenId, stage);
+    }
+
+    /** The deterministic score ID of one stage of one specimen (without a CBC measurement). */
     public static String scoreId(String specimenId, Stage stage) {
         String name = "hemastream/diagnostic-score/" + specimenId + "/" + stage.wireName();
         return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();

@@ -74,7 +74,10 @@ class DiagnosticScorePipelineTest extends PipelineTestBase {
         // CBC first (the usual order), and CBC last (it completes the specimen: both scores at once).
         String cbcFirst = "DX-CBC-FIRST";
         String cbcLast = "DX-CBC-LAST";
-        h.send(h.config.topics().cbc(), cbcFirst, cbcEvent(h, mdsCbc(cbcFirst, 1)));
+        Map<String, CbcResult> sentCbcs = new java.util.HashMap<>();
+        sentCbcs.put(cbcFirst, mdsCbc(cbcFirst, 1));
+        sentCbcs.put(cbcLast, mdsCbc(cbcLast, 2));
+        h.send(h.config.topics().cbc(), cbcFirst, cbcEvent(h, sentCbcs.get(cbcFirst)));
         for (String id : List.of(cbcFirst, cbcLast)) {
             for (int i = 0; i < cells.size(); i++) {
                 h.send(h.config.topics().captures(), id, h.cell(id, id + "-S1", "c" + i, cells.get(i).jpeg()));
@@ -82,7 +85,7 @@ class DiagnosticScorePipelineTest extends PipelineTestBase {
             h.send(h.config.topics().captures(), id, h.slideComplete(id, id + "-S1", cells.size()));
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> h.cellResults().size() == 2 * cells.size());
-        h.send(h.config.topics().cbc(), cbcLast, cbcEvent(h, mdsCbc(cbcLast, 2)));
+        h.send(h.config.topics().cbc(), cbcLast, cbcEvent(h, sentCbcs.get(cbcLast)));
         await().atMost(Duration.ofSeconds(60)).until(() -> scoresOf(h, cbcFirst).size() >= 2 && scoresOf(h, cbcLast).size() >= 2);
 
         for (String id : List.of(cbcFirst, cbcLast)) {
@@ -90,7 +93,8 @@ class DiagnosticScorePipelineTest extends PipelineTestBase {
             assertThat(scores).extracting(s -> s.get("stage").asText()).as(id).containsExactly("cbc-only", "final");
             JsonNode cbcOnly = scores.get(0);
             JsonNode fin = scores.get(1);
-            assertThat(cbcOnly.get("scoreId").asText()).isEqualTo(DiagnosticScore.scoreId(id, DiagnosticScore.Stage.CBC_ONLY));
+            assertThat(cbcOnly.get("scoreId").asText()).isEqualTo(DiagnosticScore.scoreId(id, DiagnosticScore.Stage.CBC_ONLY,
+                    sentCbcs.get(id).measuredAt()));
             assertThat(fin.get("scoreId").asText()).isEqualTo(DiagnosticScore.scoreId(id, DiagnosticScore.Stage.FINAL));
             assertThat(cbcOnly.get("completeness").get("classifiedCells").asInt()).isZero();
             assertThat(cbcOnly.get("completeness").get("specimen").asText()).isEqualTo("open");
