@@ -60,6 +60,9 @@ public final class LoadTestCommand implements Callable<Integer> {
     @Option(names = "--sessions", description = "inference.sessions (default: ${DEFAULT-VALUE})")
     int sessions = 2;
 
+    @Option(names = "--compare-guarantees", description = "only measure the pre-loaded peak under exactly_once and at_least_once, alternately, N times each (0 = the full load test)")
+    int compareGuarantees = 0;
+
     @Option(names = "--report", paramLabel = "FILE", description = "also write the markdown report here")
     Path report;
 
@@ -85,6 +88,16 @@ public final class LoadTestCommand implements Callable<Integer> {
             double floorBatch1 = computeFloor(classifier, pack, 1, sessions);
             out.printf(Locale.ROOT, "compute floor: %.1f cells/s at batch %d, %.1f cells/s at batch 1%n", floor, maxBatch, floorBatch1);
 
+            if (compareGuarantees > 0) {
+                compare(broker, base, classifier, pack, out, md);
+                classifier.close();
+                out.println();
+                out.print(md);
+                if (report != null) {
+                    Files.writeString(report, md.toString());
+                }
+                return 0;
+            }
             List<Step> steps = new ArrayList<>();
             Step peak = run(broker, base, classifier, pack, 0, "peak (unthrottled)", "p");
             steps.add(peak);
@@ -136,6 +149,29 @@ public final class LoadTestCommand implements Callable<Integer> {
             Files.writeString(report, md.toString());
         }
         return 0;
+    }
+
+    /** Exactly-once against at-least-once: the pre-loaded peak of each, alternating, in one run. */
+    private void compare(EmbeddedKafkaBroker broker, ServiceConfig base, OnnxBatchClassifier classifier, List<Specimen> pack,
+                         PrintStream out, StringBuilder md) throws Exception {
+        List<Double> eos = new ArrayList<>();
+        List<Double> alo = new ArrayList<>();
+        for (int i = 0; i < compareGuarantees; i++) {
+            alo.add(run(broker, with(base, "processing.guarantee", "at_least_once"), classifier, pack, 0,
+                    "pre-loaded, at_least_once", "alo" + i, true).sustained());
+            eos.add(run(broker, with(base, "processing.guarantee", "exactly_once"), classifier, pack, 0,
+                    "pre-loaded, exactly_once", "eos" + i, true).sustained());
+        }
+        double e = eos.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        double a = alo.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        md.append("# Exactly-once against at-least-once%n%n".formatted());
+        md.append(String.format(Locale.ROOT, "Command: `java -jar target/hemastream.jar load-test --compare-guarantees %d --max-batch %d --sessions %d`%n%n",
+                compareGuarantees, maxBatch, sessions));
+        md.append(String.format(Locale.ROOT, "Pre-loaded peak (the whole input on the topics before the service starts; %d cores shared by "
+                        + "broker and service; flow.commitIntervalMillis %d): at_least_once %s cells/s (mean %.1f), exactly_once %s cells/s "
+                        + "(mean %.1f): **exactly_once / at_least_once = %.2f**.%n", Runtime.getRuntime().availableProcessors(),
+                base.flow().commitInterval().toMillis(), alo, a, eos, e, e / a));
+        out.printf(Locale.ROOT, "exactly_once / at_least_once = %.2f%n", e / a);
     }
 
     private static ServiceConfig with(ServiceConfig base, String key, String value) {
@@ -199,7 +235,9 @@ public final class LoadTestCommand implements Callable<Integer> {
         for (String t : List.of("cbc", "captures", "cellResults", "blastAlerts", "diagnosticScores", "deadLetters")) {
             topics.put("topics." + t, "load" + suffix + "." + t);
         }
+        topics.put("topics.specimenState", "load" + suffix + ".state");
         topics.put("kafka.group.id", "load" + suffix);
+        topics.put("processing.guarantee", base.processing().guarantee().wireName());
         topics.put("kafka.bootstrap.servers", broker.bootstrapServers());
         topics.put("http.port", "0");
         topics.put("inference.sessions", String.valueOf(base.inference().sessions()));
@@ -239,7 +277,7 @@ public final class LoadTestCommand implements Callable<Integer> {
         int alerts = 0;
         List<JsonNode> finalAlerts = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", broker.bootstrapServers(),
-                "group.id", "load-reader" + suffix, "auto.offset.reset", "earliest"),
+                "group.id", "load-reader" + suffix, "auto.offset.reset", "earliest", "isolation.level", "read_committed"),
                 new StringDeserializer(), new ByteArrayDeserializer())) {
             c.subscribe(List.of(config.topics().cellResults(), config.topics().blastAlerts()));
             Instant deadline = Instant.now().plusSeconds(seconds * 6L + 60);
