@@ -198,6 +198,11 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         long deadline = System.currentTimeMillis() + 30_000;
         cells.flushing(true);
         long timer = vertx.setPeriodic(20, id -> {
+            if (!brokerReachable) {
+                log.warn("stopping while the broker is unreachable: uncommitted work is redone after the restart");
+                drained.tryComplete();
+                return;
+            }
             boolean idle = cells.load() == 0 && scores.inFlight() == 0;
             if (idle && cycle.committing() == null && !cycle.broken()) {
                 if (!cycle.hasContent()) {
