@@ -52,6 +52,25 @@ class GuaranteesPipelineTest extends PipelineTestBase {
     }
 
     @Test
+    void aRecordOnAnotherPartitionThanKafkasDefaultPartitionerGivesItsKeyIsCountedAndStillProcessed(KafkaBroker broker)
+            throws Exception {
+        PipelineHarness h = harness(broker, Map.of());
+        HemastreamService service = h.start(PipelineHarness.classifier());
+        String id = "MISPLACED-1";
+        h.sendToPartition(h.config.topics().cbc(), 1 - murmur2Partition(id, 2), id, h.cbc(id));
+        h.sendToPartition(h.config.topics().cbc(), murmur2Partition("RIGHT-1", 2), "RIGHT-1", h.cbc("RIGHT-1"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> h.events(h.config.topics().diagnosticScores()).size() == 2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> service.metrics().registry()
+                .find("hemastream.input.partition.mismatch").counter() != null);
+        assertThat(service.metrics().registry().get("hemastream.input.partition.mismatch").counter().count()).isEqualTo(1.0);
+    }
+
+    private static int murmur2Partition(String key, int partitions) {
+        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+                key.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions;
+    }
+
+    @Test
     void aBrokerOutageMakesTheInstanceNotReadyAndDoesNotExpireItsSpecimens(KafkaBroker shared) throws Exception {
         EmbeddedKafkaBroker own = EmbeddedKafkaBroker.start();
         KafkaBroker ownBroker = new KafkaBroker() {

@@ -116,6 +116,11 @@ final class PipelineHarness implements AutoCloseable {
         producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
     }
 
+    /** Sends to an explicit partition, as a producer with another partitioner than Kafka's default would. */
+    void sendToPartition(String topic, int partition, String key, JsonNode event) throws Exception {
+        producer.send(new ProducerRecord<>(topic, partition, key, mapper.writeValueAsBytes(event))).get(30, TimeUnit.SECONDS);
+    }
+
     void send(String topic, String key, JsonNode event) throws Exception {
         send(topic, key, mapper.writeValueAsBytes(event));
     }
