@@ -311,6 +311,8 @@ public final class KafkaLoop implements Runnable {
                 producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
             }
             producer.commitTransaction();
+            log.debug("unit {} committed: {} outputs, {} state records, offsets {}", unit.sequence(), unit.outputs().size(),
+                    unit.state().size(), unit.offsets());
             poster.post(() -> listener.committed(unit));
         } catch (KafkaException e) {
             log.warn("transaction of unit {} ({} outputs, {} state records) failed: {}; rebuilding from the last commit",
@@ -428,7 +430,10 @@ public final class KafkaLoop implements Runnable {
                         consumer.seek(tp, om.offset());
                     }
                 }
-                consumer.seekToBeginning(none);
+                if (!none.isEmpty()) {
+                    consumer.seekToBeginning(none); // an empty collection would mean every assigned partition
+                }
+                log.info("rebuilding: input back to the committed offsets {} (from the beginning: {})", committed, none);
                 Set<Integer> numbers = new HashSet<>();
                 assignment.forEach(tp -> numbers.add(tp.partition()));
                 List<SpecimenState> restored = restore(numbers);

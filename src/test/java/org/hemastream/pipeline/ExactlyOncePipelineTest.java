@@ -198,6 +198,35 @@ class ExactlyOncePipelineTest extends PipelineTestBase {
     }
 
     @Test
+    void aTransactionThatFailsMidStreamIsRedoneFromTheLastCommitWithoutLosingOrDoublingAnOutput(KafkaBroker broker)
+            throws Exception {
+        PipelineHarness h = harness(broker, Map.of("instance.id", "eos-fence-test"));
+        org.hemastream.HemastreamService service = h.start(PipelineHarness.classifier());
+        List<Object[]> in = inputs(h);
+        int totalCells = amlCells().size() + healthyCells().size();
+        send(h, in, 0, in.size() / 2);
+        await().atMost(Duration.ofSeconds(60)).until(() -> h.cellResults().size() >= 4);
+        // Another producer takes the instance's transactional.id: the service's producer is fenced, its
+        // open transaction aborted; it must replace its producer, rebuild from the last commit and redo.
+        String txId = h.config.processing().transactionalId(h.config.kafka().groupId());
+        try (org.apache.kafka.clients.producer.KafkaProducer<String, byte[]> usurper = new org.apache.kafka.clients.producer.KafkaProducer<>(
+                Map.of("bootstrap.servers", broker.bootstrapServers(), "transactional.id", txId),
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            usurper.initTransactions();
+        }
+        send(h, in, in.size() / 2, in.size());
+        await().atMost(Duration.ofSeconds(120)).until(() -> outputsById(h).keySet().stream()
+                .filter(k -> k.startsWith("score/")).count() == 4 && h.cellResults().size() >= totalCells);
+        Thread.sleep(1500);
+        assertThat(service.commitStats().aborted()).as("transactions aborted").isPositive();
+        Map<String, List<JsonNode>> actual = outputsById(h);
+        actual.forEach((id, copies) -> assertThat(copies).as("copies of %s", id).hasSize(1));
+        assertThat(actual.keySet().stream().filter(k -> k.startsWith("cell/"))).hasSize(totalCells);
+        assertThat(actual.keySet().stream().filter(k -> k.startsWith("dead/"))).hasSize(1);
+    }
+
+    @Test
     void lateInputForACompletedSpecimenIsDeadLetteredAndNeverReplacesItsFinalsEvenAfterARestart(KafkaBroker broker)
             throws Exception {
         PipelineHarness h = harness(broker, Map.of("instance.id", "eos-late-test"));
