@@ -22,7 +22,8 @@ import java.util.function.Predicate;
  * The classification stage: cells in, outcomes out. Batches cells with the {@link CellBatcher} (a batch
  * leaves when full or when its oldest cell waited {@code maxBatchDelay}; at once while {@linkplain
  * #flushing flushing} for a commit), runs at most {@code sessions} batches on the worker pool, and keeps
- * cells beyond {@code highMark} in a backlog. Outcomes go to one consumer, on the event loop. Used from
+ * cells beyond {@code highMark} in a backlog. Outcomes go to one consumer, on the event loop, then
+ * {@code batchDone} runs once per batch (the cells count as in flight until then). Used from
  * the ingest verticle's event loop only.
  */
 final class CellDispatcher {
@@ -37,6 +38,7 @@ final class CellDispatcher {
     private final int sessions;
     private final int highMark;
     private final Consumer<CellOutcome> outcomes;
+    private final Runnable batchDone;
     private final ArrayDeque<CellImage> backlog = new ArrayDeque<>();
     private int inFlight;
     private int busySessions;
@@ -45,7 +47,7 @@ final class CellDispatcher {
     private boolean flushing;
 
     CellDispatcher(Vertx vertx, WorkerPool workers, BatchClassifier classifier, ServiceMetrics metrics, int maxBatch,
-                   Duration maxBatchDelay, int sessions, int highMark, Consumer<CellOutcome> outcomes) {
+                   Duration maxBatchDelay, int sessions, int highMark, Consumer<CellOutcome> outcomes, Runnable batchDone) {
         this.vertx = vertx;
         this.workers = workers;
         this.classifier = classifier;
@@ -54,6 +56,7 @@ final class CellDispatcher {
         this.sessions = sessions;
         this.highMark = highMark;
         this.outcomes = outcomes;
+        this.batchDone = batchDone;
     }
 
     void submit(CellImage cell) {
@@ -118,10 +121,8 @@ final class CellDispatcher {
                 return result;
             }).onComplete(ar -> {
                 busySessions--;
-                inFlight -= cells.size();
-                while (!backlog.isEmpty() && inFlight < highMark) {
-                    enqueue(backlog.pollFirst());
-                }
+                // The batch counts as in flight until all its outcomes are applied: a commit seals only when
+                // nothing is in flight, and must not seal between two outcomes of one batch.
                 if (ar.succeeded()) {
                     ar.result().forEach(outcomes);
                 } else if (!workers.stopping()) {
@@ -129,6 +130,11 @@ final class CellDispatcher {
                     cells.forEach(c -> outcomes.accept(new CellOutcome.Refused(c, ErrorCode.PROCESSING_FAILED,
                             "classification failed: " + ar.cause())));
                 }
+                inFlight -= cells.size();
+                while (!backlog.isEmpty() && inFlight < highMark) {
+                    enqueue(backlog.pollFirst());
+                }
+                batchDone.run();
                 dispatch();
             });
         }

@@ -6,17 +6,13 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.hemastream.specimen.SpecimenState;
-import org.hemastream.specimen.SpecimenStateCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,13 +21,11 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -94,14 +88,14 @@ public final class KafkaLoop implements Runnable {
     private final Listener listener;
     private final Poster poster;
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
-    private final SpecimenStateCodec codec = new SpecimenStateCodec();
     private final Set<Integer> ownedNumbers = new HashSet<>();
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
     private volatile boolean running = true;
     private volatile boolean halted;
     private Consumer<String, byte[]> consumer;
-    private Producer<String, byte[]> producer;
+    private UnitCommitter committer;
+    private final ChangelogReader changelogReader;
     private Thread thread;
     private long nextBrokerCheck;
     private Boolean lastReachable;
@@ -116,6 +110,7 @@ public final class KafkaLoop implements Runnable {
         this.changelog = changelog;
         this.listener = listener;
         this.poster = poster;
+        this.changelogReader = new ChangelogReader(restoreProps, changelog);
     }
 
     /** Starts the thread; the future completes once the clients exist and the consumer subscribed. */
@@ -170,8 +165,8 @@ public final class KafkaLoop implements Runnable {
                 if (consumer != null) {
                     consumer.close(Duration.ZERO);
                 }
-                if (producer != null) {
-                    producer.close(Duration.ZERO);
+                if (committer != null) {
+                    committer.close(Duration.ZERO);
                 }
             }
         };
@@ -183,9 +178,9 @@ public final class KafkaLoop implements Runnable {
     public void run() {
         try {
             consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
-            producer = newProducer();
+            committer = new UnitCommitter(producerProps, exactlyOnce, changelog, () -> running);
             consumer.subscribe(inputs, new Rebalance());
-            clientsCreated.accept(consumer, producer);
+            clientsCreated.accept(consumer, committer.producer());
             started.complete(null);
         } catch (RuntimeException e) {
             started.completeExceptionally(e);
@@ -264,7 +259,7 @@ public final class KafkaLoop implements Runnable {
             log.warn("closing consumer: {}", e.toString());
         }
         try {
-            producer.close(Duration.ofSeconds(5));
+            committer.close(Duration.ofSeconds(5));
         } catch (RuntimeException e) {
             log.warn("closing producer: {}", e.toString());
         }
@@ -272,112 +267,72 @@ public final class KafkaLoop implements Runnable {
 
     // ------------------------------------------------------------------------------------- commits
 
-    private Producer<String, byte[]> newProducer() {
-        while (true) {
-            KafkaProducer<String, byte[]> p = new KafkaProducer<>(producerProps);
-            if (!exactlyOnce) {
-                return p;
-            }
-            try {
-                p.initTransactions();
-                return p;
-            } catch (KafkaException e) {
-                p.close(Duration.ZERO);
-                log.warn("initialising transactions failed ({}); retrying", e.toString());
-                sleep(1000);
-                if (!running) {
-                    throw e;
-                }
-            }
-        }
-    }
-
     private void execute(TransactionCycle.CommitUnit unit) {
-        if (exactlyOnce) {
-            executeTransaction(unit);
-        } else {
-            executeAtLeastOnce(unit);
+        if (!exactlyOnce) {
+            committer.sendUntilAcked(unit, n -> poster.post(() -> retried.accept(n)));
+            commitOffsets(unit);
+            poster.post(() -> listener.committed(unit));
+            return;
         }
-    }
-
-    private void executeTransaction(TransactionCycle.CommitUnit unit) {
-        try {
-            producer.beginTransaction();
-            for (ProducerRecord<String, byte[]> r : records(unit)) {
-                producer.send(r);
-            }
-            Map<TopicPartition, OffsetAndMetadata> offsets = offsets(unit);
-            if (!offsets.isEmpty()) {
-                producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-            }
-            producer.commitTransaction();
+        if (committer.commitTransaction(unit, consumer.groupMetadata())) {
             log.debug("unit {} committed: {} outputs, {} state records, offsets {}", unit.sequence(), unit.outputs().size(),
                     unit.state().size(), unit.offsets());
             poster.post(() -> listener.committed(unit));
-        } catch (KafkaException e) {
-            log.warn("transaction of unit {} ({} outputs, {} state records) failed: {}; rebuilding from the last commit",
-                    unit.sequence(), unit.outputs().size(), unit.state().size(), e.toString());
-            poster.post(() -> listener.failed(unit, e.toString()));
-            try {
-                producer.abortTransaction();
-            } catch (KafkaException abort) {
-                log.info("abort failed ({}): replacing the producer (initTransactions fences and aborts)", abort.toString());
-                producer.close(Duration.ZERO);
-                producer = newProducer();
-            }
-            // units queued after the failed one were built on void state
-            commands.removeIf(c -> c instanceof CommitCommand);
-            rebuild();
+            return;
         }
+        Map<TopicPartition, OffsetAndMetadata> committed = committedOffsets();
+        if (!unit.offsets().isEmpty() && UnitCommitter.offsets(unit).entrySet().stream()
+                .allMatch(e -> e.getValue().equals(committed.get(e.getKey())))) {
+            // the producer was replaced before it heard the outcome, and the coordinator had committed it
+            log.info("unit {} turned out committed (the group's offsets are its positions)", unit.sequence());
+            poster.post(() -> listener.committed(unit));
+            return;
+        }
+        poster.post(() -> listener.failed(unit, "aborted"));
+        commands.removeIf(c -> c instanceof CommitCommand); // built on void state
+        rebuild(committed);
     }
 
-    private void executeAtLeastOnce(TransactionCycle.CommitUnit unit) {
-        List<ProducerRecord<String, byte[]>> pending = records(unit);
-        long backoff = 100;
-        while (!pending.isEmpty()) {
-            List<Future<RecordMetadata>> sent = new ArrayList<>();
-            for (ProducerRecord<String, byte[]> r : pending) {
-                sent.add(producer.send(r));
-            }
-            producer.flush();
-            List<ProducerRecord<String, byte[]>> failed = new ArrayList<>();
-            for (int i = 0; i < sent.size(); i++) {
-                try {
-                    sent.get(i).get();
-                } catch (Exception e) {
-                    failed.add(pending.get(i));
-                }
-            }
-            if (!failed.isEmpty()) {
-                log.warn("{} of {} sends of unit {} not acknowledged; re-sending them", failed.size(), pending.size(),
-                        unit.sequence());
-                int n = failed.size();
-                poster.post(() -> listenerRetried(n));
-                sleep(backoff);
-                backoff = Math.min(5000, backoff * 2);
-            }
-            pending = failed;
-            if (!running && halted) {
-                return;
-            }
-        }
-        Map<TopicPartition, OffsetAndMetadata> offsets = offsets(unit);
+    /** at_least_once: the positions, after every output and state record was acknowledged. */
+    private void commitOffsets(TransactionCycle.CommitUnit unit) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = UnitCommitter.offsets(unit);
         offsets.keySet().retainAll(consumer.assignment());
-        while (true) {
+        while (running && !offsets.isEmpty()) {
             try {
-                if (!offsets.isEmpty()) {
-                    consumer.commitSync(offsets, Duration.ofSeconds(30));
-                }
-                break;
-            } catch (org.apache.kafka.clients.consumer.CommitFailedException | org.apache.kafka.common.errors.RebalanceInProgressException e) {
-                log.info("offsets of unit {} not committed ({}): the partitions' next owner re-reads them", unit.sequence(), e.toString());
-                break;
+                consumer.commitSync(offsets, Duration.ofSeconds(30));
+                return;
+            } catch (org.apache.kafka.clients.consumer.CommitFailedException
+                     | org.apache.kafka.common.errors.RebalanceInProgressException e) {
+                log.info("offsets of unit {} not committed ({}): the partitions' next owner re-reads them", unit.sequence(),
+                        e.toString());
+                return;
             } catch (KafkaException e) {
                 log.warn("committing offsets of unit {} failed ({}); retrying", unit.sequence(), e.toString());
                 sleep(1000);
             }
         }
-        poster.post(() -> listener.committed(unit));
+    }
+
+    /** The group's committed offsets of every assigned partition, retried until the broker answers. */
+    private Map<TopicPartition, OffsetAndMetadata> committedOffsets() {
+        while (true) {
+            try {
+                Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(consumer.assignment(), Duration.ofSeconds(10));
+                Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
+                committed.forEach((tp, om) -> {
+                    if (om != null) {
+                        out.put(tp, om);
+                    }
+                });
+                return out;
+            } catch (KafkaException e) {
+                if (!running) {
+                    throw e;
+                }
+                log.warn("reading the committed offsets: {}; retrying", e.toString());
+                sleep(1000);
+            }
+        }
     }
 
     private volatile java.util.function.BiConsumer<Consumer<String, byte[]>, Producer<String, byte[]>> clientsCreated = (c, p) -> { };
@@ -394,33 +349,11 @@ public final class KafkaLoop implements Runnable {
         retried = hook;
     }
 
-    private void listenerRetried(int n) {
-        retried.accept(n);
-    }
-
-    private List<ProducerRecord<String, byte[]>> records(TransactionCycle.CommitUnit unit) {
-        List<ProducerRecord<String, byte[]>> out = new ArrayList<>(unit.outputs().size() + unit.state().size());
-        for (TransactionCycle.Output o : unit.outputs()) {
-            out.add(new ProducerRecord<>(o.topic(), o.key(), o.value()));
-        }
-        for (TransactionCycle.StateRecord s : unit.state()) {
-            out.add(new ProducerRecord<>(changelog, s.partition(), s.specimenId(), s.value()));
-        }
-        return out;
-    }
-
-    private static Map<TopicPartition, OffsetAndMetadata> offsets(TransactionCycle.CommitUnit unit) {
-        Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
-        unit.offsets().forEach((p, o) -> out.put(new TopicPartition(p.topic(), p.partition()), new OffsetAndMetadata(o)));
-        return out;
-    }
-
     /** After a failed unit: back to the committed offsets and the committed state of every assigned partition. */
-    private void rebuild() {
+    private void rebuild(Map<TopicPartition, OffsetAndMetadata> committed) {
         while (running) {
             try {
                 Set<TopicPartition> assignment = consumer.assignment();
-                Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assignment, Duration.ofSeconds(10));
                 List<TopicPartition> none = new ArrayList<>();
                 for (TopicPartition tp : assignment) {
                     OffsetAndMetadata om = committed.get(tp);
@@ -436,51 +369,15 @@ public final class KafkaLoop implements Runnable {
                 log.info("rebuilding: input back to the committed offsets {} (from the beginning: {})", committed, none);
                 Set<Integer> numbers = new HashSet<>();
                 assignment.forEach(tp -> numbers.add(tp.partition()));
-                List<SpecimenState> restored = restore(numbers);
+                List<SpecimenState> restored = changelogReader.restore(numbers);
                 poster.post(() -> listener.rebuilt(restored));
                 return;
             } catch (KafkaException e) {
                 log.warn("rebuilding after a failed transaction: {}; retrying", e.toString());
                 sleep(1000);
+                committed = committedOffsets();
             }
         }
-    }
-
-    // ------------------------------------------------------------------------------------ restore
-
-    /** Reads the changelog partitions to their end ({@code read_committed}): the latest state of each specimen. */
-    List<SpecimenState> restore(Collection<Integer> partitions) {
-        if (partitions.isEmpty()) {
-            return List.of();
-        }
-        long t0 = System.nanoTime();
-        Map<String, SpecimenState> latest = new LinkedHashMap<>();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(restoreProps, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> tps = partitions.stream().map(p -> new TopicPartition(changelog, p)).toList();
-            c.assign(tps);
-            c.seekToBeginning(tps);
-            Map<TopicPartition, Long> end = c.endOffsets(tps, Duration.ofSeconds(30));
-            int records = 0;
-            while (tps.stream().anyMatch(tp -> c.position(tp, Duration.ofSeconds(30)) < end.get(tp))) {
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    records++;
-                    if (r.value() == null) {
-                        latest.remove(r.key());
-                        continue;
-                    }
-                    try {
-                        latest.put(r.key(), codec.decode(r.value()));
-                    } catch (IllegalArgumentException e) {
-                        log.error("changelog {}-{}@{} unreadable, skipped: {}", r.topic(), r.partition(), r.offset(),
-                                e.getMessage());
-                    }
-                }
-            }
-            log.info("restored {} specimen states ({} records) of partitions {} in {} ms", latest.size(), records,
-                    partitions, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-        }
-        return new ArrayList<>(latest.values());
     }
 
     private final class Rebalance implements ConsumerRebalanceListener {
@@ -494,7 +391,7 @@ public final class KafkaLoop implements Runnable {
                 }
                 ownedNumbers.add(tp.partition());
             }
-            List<SpecimenState> restored = restore(fresh);
+            List<SpecimenState> restored = changelogReader.restore(fresh);
             Set<OffsetLedger.Partition> ps = plain(partitions);
             poster.post(() -> listener.assigned(ps, restored));
         }
@@ -547,7 +444,7 @@ public final class KafkaLoop implements Runnable {
         return partitions.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
     }
 
-    private static void sleep(long ms) {
+    static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {

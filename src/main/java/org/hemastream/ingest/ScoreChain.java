@@ -23,12 +23,16 @@ final class ScoreChain {
     private final DiagnosticScorer scorer;
     /** Per request: the score, or null when it could not be computed. */
     private final BiConsumer<Effects.ScoreRequest, DiagnosticScore> scored;
+    private final Runnable done;
     private final Map<String, Future<?>> chains = new HashMap<>();
     /** Requests whose scores are still wanted (identity: a dropped request's score is discarded). */
     private final Set<Effects.ScoreRequest> live = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     private int inFlight;
 
-    ScoreChain(WorkerPool workers, DiagnosticScorer scorer, BiConsumer<Effects.ScoreRequest, DiagnosticScore> scored) {
+    /** @param done runs after each score was handed over (or discarded) */
+    ScoreChain(WorkerPool workers, DiagnosticScorer scorer, BiConsumer<Effects.ScoreRequest, DiagnosticScore> scored,
+               Runnable done) {
+        this.done = done;
         this.workers = workers;
         this.scorer = scorer;
         this.scored = scored;
@@ -42,12 +46,13 @@ final class ScoreChain {
                 r.cbc(), r.cells(), r.state(), r.reasons(), Instant.now())));
         chains.put(r.specimenId(), next);
         next.onComplete(ar -> {
-            inFlight--;
             boolean current = live.remove(r);
             chains.remove(r.specimenId(), next);
             if (current && !workers.stopping()) {
                 scored.accept(r, ar.succeeded() ? ar.result() : null);
             }
+            inFlight--; // after its output was added: a commit must not seal in between
+            done.run();
         });
     }
 

@@ -142,8 +142,9 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         workers = new WorkerPool(vertx.createSharedWorkerExecutor("hemastream-inference", config.inference().sessions(),
                 5, TimeUnit.MINUTES));
         cells = new CellDispatcher(vertx, workers, classifier, metrics, config.inference().maxBatch(),
-                config.inference().maxBatchDelay(), config.inference().sessions(), config.flow().highMark(), this::onOutcome);
-        scores = new ScoreChain(workers, scorer, this::onScored);
+                config.inference().maxBatchDelay(), config.inference().sessions(), config.flow().highMark(), this::onOutcome,
+                this::pump);
+        scores = new ScoreChain(workers, scorer, this::onScored, this::pump);
         metrics.bindState(() -> book.openSpecimens(), () -> cells.load());
         metrics.bindCommits(() -> oldestUncommittedMillis / 1000.0, () -> brokerReachable ? 1 : 0);
 
@@ -362,7 +363,6 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         CellImage cell = outcome.cell();
         Pending pending = cellRecords.remove(cellKey(cell.specimenId(), cell.slideId(), cell.cellId()));
         if (halted || !book.isOpen(cell.specimenId())) {
-            pump();
             return; // its specimen was dropped (revoked, rebuilt) or closed meanwhile
         }
         Instant now = Instant.now();
@@ -379,7 +379,7 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
             }
             apply(book.lost(cell.specimenId(), cell.slideId(), cell.cellId(), now), null, partition);
         }
-        pump();
+        // the dispatcher calls pump() once the whole batch is applied
     }
 
     private void onScored(Effects.ScoreRequest r, DiagnosticScore s) {
@@ -393,7 +393,6 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
             cycle.output(encoder.diagnosticScore(s, book.partitionOf(r.specimenId())), System.currentTimeMillis());
             metrics.diagnosticScore(r.stage().wireName());
         }
-        pump();
     }
 
     private void expire() {
