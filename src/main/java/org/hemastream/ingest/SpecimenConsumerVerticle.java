@@ -85,7 +85,7 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
     private final Map<String, Integer> inputPartitions;
     private final SpecimenStateCodec codec = new SpecimenStateCodec();
 
-    private EventReader reader;
+    private RecordIntake intake;
     private SpecimenBook book;
     private TransactionCycle cycle;
     private OutputEncoder encoder;
@@ -103,7 +103,6 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
     private boolean paused;
     private int pauses;
     private int resumes;
-    private long mismatches;
     private volatile boolean everAssigned;
     private volatile int assignedCount;
     private volatile boolean brokerReachable = true;
@@ -131,8 +130,9 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
     public Future<?> start() {
         ServiceConfig.TopicsConfig topics = config.topics();
         EventSchemas schemas = new EventSchemas();
-        reader = new EventReader(schemas, Map.of(topics.cbc(), Set.of("cbc-result"),
-                topics.captures(), Set.of("cell-image", "slide-complete")), config.inference().maxImageBytes());
+        intake = new RecordIntake(new EventReader(schemas, Map.of(topics.cbc(), Set.of("cbc-result"),
+                topics.captures(), Set.of("cell-image", "slide-complete")), config.inference().maxImageBytes()),
+                inputPartitions, metrics);
         ServiceConfig.SpecimenConfig sc = config.specimen();
         book = new SpecimenBook(new SpecimenBook.Policy(sc.maxIdle(), classifier.blastThreshold(), sc.recentlyClosed(),
                 sc.maxCellsPerSlide(), sc.maxSlides(), sc.maxAge()), new BlastRule(config.alerts().minBlastCells()));
@@ -260,21 +260,13 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
     }
 
     private void feed(KafkaLoop.InputRecord rec) {
-        RecordOrigin origin = new RecordOrigin(rec.topic(), rec.partition(), rec.offset(), rec.timestamp(), rec.key());
-        checkPartition(rec);
-        byte[] raw = rec.value();
-        ReadResult result;
-        try {
-            result = reader.read(rec.topic(), rec.key(), raw);
-        } catch (RuntimeException e) {
-            log.error("reading {}-{}@{} failed: {}", rec.topic(), rec.partition(), rec.offset(), e.getClass().getName());
-            result = new ReadResult.Rejected(ErrorCode.PROCESSING_FAILED, e.toString(), null);
-        }
+        RecordIntake.Read read = intake.read(rec);
+        RecordOrigin origin = read.origin();
         Instant now = Instant.now();
-        if (result instanceof ReadResult.Rejected r) {
-            deadLetter(r.code(), r.message(), r.specimenId(), origin, raw);
+        if (read.result() instanceof ReadResult.Rejected r) {
+            deadLetter(r.code(), r.message(), r.specimenId(), origin, read.raw());
         } else {
-            Object event = ((ReadResult.Accepted) result).event();
+            Object event = ((ReadResult.Accepted) read.result()).event();
             Effects fx;
             if (event instanceof CbcResult cbc) {
                 fx = book.cbc(cbc, origin, now);
@@ -284,30 +276,12 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
                 CellImage cell = (CellImage) event;
                 fx = book.cell(cell, origin, now);
                 if (!fx.toClassify().isEmpty()) {
-                    cellRecords.put(cellKey(cell.specimenId(), cell.slideId(), cell.cellId()), new Pending(origin, raw));
+                    cellRecords.put(cellKey(cell.specimenId(), cell.slideId(), cell.cellId()), new Pending(origin, read.raw()));
                 }
             }
-            apply(fx, raw, origin.partition());
+            apply(fx, read.raw(), origin.partition());
         }
         cycle.fed(OffsetLedger.Partition.of(origin), origin.offset(), System.currentTimeMillis());
-    }
-
-    private void checkPartition(KafkaLoop.InputRecord rec) {
-        Integer n = inputPartitions.get(rec.topic());
-        if (n == null || rec.key() == null) {
-            return;
-        }
-        int expected = org.apache.kafka.common.utils.Utils.toPositive(
-                org.apache.kafka.common.utils.Utils.murmur2(rec.key().getBytes(java.nio.charset.StandardCharsets.UTF_8))) % n;
-        if (expected != rec.partition()) {
-            metrics.partitionMismatch(rec.topic());
-            if (mismatches++ % 1000 == 0) {
-                log.warn("input record {}-{}@{} is not on the partition Kafka's default (murmur2) partitioner gives its key "
-                                + "(expected {}): its producer uses another partitioner, so a specimen's CBC and cells may reach "
-                                + "different instances ({} such records so far)", rec.topic(), rec.partition(), rec.offset(),
-                        expected, mismatches);
-            }
-        }
     }
 
     /** Carries out what the book decided. {@code raw} is the current record's value (for dead letters). */
