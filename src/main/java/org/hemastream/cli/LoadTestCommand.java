@@ -170,8 +170,12 @@ public final class LoadTestCommand implements Callable<Integer> {
         md.append(String.format(Locale.ROOT, "Pre-loaded peak (the whole input on the topics before the service starts; %d cores shared by "
                         + "broker and service; flow.commitIntervalMillis %d): at_least_once %s cells/s (mean %.1f), exactly_once %s cells/s "
                         + "(mean %.1f): **exactly_once / at_least_once = %.2f**.%n", Runtime.getRuntime().availableProcessors(),
-                base.flow().commitInterval().toMillis(), alo, a, eos, e, e / a));
+                base.flow().commitInterval().toMillis(), rates(alo), a, rates(eos), e, e / a));
         out.printf(Locale.ROOT, "exactly_once / at_least_once = %.2f%n", e / a);
+    }
+
+    private static String rates(List<Double> values) {
+        return values.stream().map(v -> String.format(Locale.ROOT, "%.1f", v)).toList().toString();
     }
 
     private static ServiceConfig with(ServiceConfig base, String key, String value) {

@@ -243,6 +243,43 @@ class ExactlyOncePipelineTest extends PipelineTestBase {
     }
 
     @Test
+    void aSecondInstanceJoiningMidStreamTakesPartitionsOverWithoutLosingOrDoublingAnOutput(KafkaBroker broker)
+            throws Exception {
+        Map<String, List<JsonNode>> expected = reference(broker);
+        PipelineHarness a = harness(broker, Map.of("instance.id", "eos-scale-a"));
+        a.start(PipelineHarness.classifier());
+        Map<String, String> same = new HashMap<>();
+        same.put("kafka.group.id", a.config.kafka().groupId());
+        same.put("instance.id", "eos-scale-b");
+        org.hemastream.config.ServiceConfig.TopicsConfig t = a.config.topics();
+        same.put("topics.cbc", t.cbc());
+        same.put("topics.captures", t.captures());
+        same.put("topics.cellResults", t.cellResults());
+        same.put("topics.blastAlerts", t.blastAlerts());
+        same.put("topics.diagnosticScores", t.diagnosticScores());
+        same.put("topics.deadLetters", t.deadLetters());
+        same.put("topics.specimenState", t.specimenState());
+        PipelineHarness b = harness(broker, same);
+        List<Object[]> in = inputs(a);
+        int totalCells = amlCells().size() + healthyCells().size();
+        send(a, in, 0, in.size() / 2);
+        await().atMost(Duration.ofSeconds(60)).until(() -> a.cellResults().size() >= totalCells / 4);
+        org.hemastream.HemastreamService second = b.start(PipelineHarness.classifier()); // rebalance mid-stream
+        send(a, in, in.size() / 2, in.size());
+        await().atMost(Duration.ofSeconds(120)).until(() -> outputsById(a).keySet().containsAll(expected.keySet()));
+        Thread.sleep(1500);
+        Map<String, List<JsonNode>> actual = outputsById(a);
+        assertThat(actual.keySet()).isEqualTo(expected.keySet());
+        actual.forEach((id, copies) -> assertThat(copies).as("copies of %s", id).hasSize(1));
+        Map<String, JsonNode> expectedContent = new HashMap<>();
+        expected.forEach((k, v) -> expectedContent.put(k, v.get(0)));
+        Map<String, JsonNode> actualContent = new HashMap<>();
+        actual.forEach((k, v) -> actualContent.put(k, v.get(0)));
+        assertThat(actualContent).isEqualTo(expectedContent);
+        assertThat(second.ready()).as("the second instance got partitions").isTrue();
+    }
+
+    @Test
     void lateInputForACompletedSpecimenIsDeadLetteredAndNeverReplacesItsFinalsEvenAfterARestart(KafkaBroker broker)
             throws Exception {
         PipelineHarness h = harness(broker, Map.of("instance.id", "eos-late-test"));
