@@ -54,7 +54,10 @@ public final class ChangelogTopic {
                 NewTopic topic = new NewTopic(name, partitions, replicationFactor).configs(Map.of(
                         "cleanup.policy", "compact",
                         "max.message.bytes", String.valueOf(maxMessageBytes),
-                        "min.compaction.lag.ms", "0"));
+                        "min.compaction.lag.ms", "0",
+                        // small, hourly segments: only closed segments are compacted, and a restore reads what is left
+                        "segment.bytes", String.valueOf(64 * 1024 * 1024),
+                        "segment.ms", String.valueOf(3_600_000)));
                 try {
                     admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
                     log.info("created state changelog {} ({} partitions, compacted)", name, partitions);
