@@ -100,9 +100,7 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
     private final Map<String, Pending> cellRecords = new HashMap<>();
     private boolean stopping;
     private boolean halted;
-    private boolean paused;
-    private int pauses;
-    private int resumes;
+    private FlowGate gate;
     private volatile boolean everAssigned;
     private volatile int assignedCount;
     private volatile boolean brokerReachable = true;
@@ -139,6 +137,7 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         cycle = new TransactionCycle(new TransactionCycle.Policy(config.flow().commitInterval(),
                 config.processing().commitRecords()));
         encoder = new OutputEncoder(config);
+        gate = new FlowGate(config.flow().highMark(), config.flow().lowMark());
         workers = new WorkerPool(vertx.createSharedWorkerExecutor("hemastream-inference", config.inference().sessions(),
                 5, TimeUnit.MINUTES));
         cells = new CellDispatcher(vertx, workers, classifier, metrics, config.inference().maxBatch(),
@@ -405,18 +404,19 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
 
     private void flow() {
         int load = cells.load() + queue.size();
-        if (!paused && load >= config.flow().highMark()) {
-            paused = true;
-            pauses++;
-            loop.pause(Set.copyOf(assigned));
-            metrics.pausedPartitions(assigned.size());
-            log.info("{} cells in flight or input waiting: pausing {} partitions", load, assigned.size());
-        } else if (paused && load <= config.flow().lowMark()) {
-            paused = false;
-            resumes++;
-            loop.resume(Set.copyOf(assigned));
-            metrics.pausedPartitions(0);
-            log.info("{} cells in flight or input waiting: resuming {} partitions", load, assigned.size());
+        switch (gate.load(load)) {
+            case PAUSE -> {
+                loop.pause(Set.copyOf(assigned));
+                metrics.pausedPartitions(assigned.size());
+                log.info("{} cells in flight or input waiting: pausing {} partitions", load, assigned.size());
+            }
+            case RESUME -> {
+                loop.resume(Set.copyOf(assigned));
+                metrics.pausedPartitions(0);
+                log.info("{} cells in flight or input waiting: resuming {} partitions", load, assigned.size());
+            }
+            case NONE -> {
+            }
         }
     }
 
@@ -442,7 +442,7 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
             assigned.addAll(partitions);
             assignedCount = assigned.size();
             everAssigned = true;
-            if (paused) {
+            if (gate.paused()) {
                 loop.pause(partitions); // re-apply backpressure after the rebalance
                 metrics.pausedPartitions(assigned.size());
             }
@@ -550,7 +550,7 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
 
     /** Backpressure counters (call from the verticle's context or accept a racy snapshot). */
     public FlowStats flowStats() {
-        return new FlowStats(cells.maxInFlight(), pauses, resumes, cells.inFlight(), cells.backlog());
+        return new FlowStats(cells.maxInFlight(), gate.pauses(), gate.resumes(), cells.inFlight(), cells.backlog());
     }
 
     /** Commit counters (racy snapshot). */
