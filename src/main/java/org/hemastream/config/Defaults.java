@@ -19,7 +19,7 @@ public final class Defaults {
         d.put("kafka.bootstrap.servers", new String[]{"", "Kafka bootstrap servers (or KAFKA_BOOTSTRAP_SERVERS / --bootstrap-servers); any other kafka.* key passes through to the clients (TLS, SASL, …)"});
         d.put("kafka.group.id", new String[]{"hemastream", "consumer group of all hemastream instances"});
         d.put("processing.guarantee", new String[]{"exactly_once", "exactly_once: outputs, input offsets and open-specimen state commit in one Kafka transaction (consumers read read_committed); at_least_once: outputs re-sent with the same IDs until acknowledged, then offsets committed (consumers de-duplicate by ID)"});
-        d.put("instance.id", new String[]{"", "this instance's stable ID: group.instance.id (static membership) and the transactional.id hemastream-<group>-<id>; empty = HOSTNAME or the host name. Two live instances must never share one"});
+        d.put("instance.id", new String[]{"", "this instance's stable ID: group.instance.id (static membership) and the transactional.id hemastream-<group>-<id>; empty = kafka.group.instance.id if set, else <HOSTNAME or host name>-<http.port>. Two live instances must never share one"});
         d.put("topics.cbc", new String[]{"lab.cbc.results", "input: CBC results (key = specimenId)"});
         d.put("topics.captures", new String[]{"lab.cell.captures", "input: cell images and slide-complete markers (key = specimenId)"});
         d.put("topics.cellResults", new String[]{"hema.cell-results", "output: one classification per cell"});

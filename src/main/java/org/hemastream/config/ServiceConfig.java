@@ -128,17 +128,25 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
                         s.millis("health.maxUncommittedAgeMillis", 1_000, 7L * 24 * 3600 * 1000)));
     }
 
+    /**
+     * {@code instance.id}, else {@code kafka.group.instance.id}, else {@code <host name>-<http.port>}: stable
+     * across restarts of one instance, distinct for instances sharing a host (they need distinct ports).
+     */
     private static String instanceId(Settings s) {
         String id = s.stringOrNull("instance.id");
         if (id == null) {
-            id = System.getenv("HOSTNAME");
+            id = s.kafkaClientSettings().get("group.instance.id");
         }
-        if (id == null || id.isBlank()) {
-            try {
-                id = java.net.InetAddress.getLocalHost().getHostName();
-            } catch (java.io.IOException e) {
-                id = "hemastream-1";
+        if (id == null) {
+            String host = System.getenv("HOSTNAME");
+            if (host == null || host.isBlank()) {
+                try {
+                    host = java.net.InetAddress.getLocalHost().getHostName();
+                } catch (java.io.IOException e) {
+                    host = "hemastream";
+                }
             }
+            id = host + "-" + s.string("http.port");
         }
         if (!id.matches("[A-Za-z0-9._-]{1,200}")) {
             throw new ConfigException("instance.id", "must be 1-200 of [A-Za-z0-9._-], was '" + id + "'");

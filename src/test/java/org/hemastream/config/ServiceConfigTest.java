@@ -60,4 +60,21 @@ class ServiceConfigTest {
         assertThat(Settings.envName("inference.maxBatchDelayMillis")).isEqualTo("HEMASTREAM_INFERENCE_MAX_BATCH_DELAY_MILLIS");
         assertThat(Defaults.table()).contains("flow.highMark").contains("HEMASTREAM_FLOW_HIGH_MARK");
     }
+
+    @Test
+    void theInstanceIdComesFromInstanceIdElseGroupInstanceIdElseHostAndPortAndNamesTheTransactionalId() {
+        ServiceConfig explicit = ServiceConfig.from(Settings.defaults().with(Map.of("instance.id", "pod-3",
+                "kafka.group.instance.id", "ignored")));
+        assertThat(explicit.processing().instanceId()).isEqualTo("pod-3");
+        assertThat(explicit.processing().transactionalId("hemastream")).isEqualTo("hemastream-hemastream-pod-3");
+        ServiceConfig passthrough = ServiceConfig.from(Settings.defaults().with(Map.of("kafka.group.instance.id", "hemastream-2")));
+        assertThat(passthrough.processing().instanceId()).isEqualTo("hemastream-2");
+        ServiceConfig byHost = ServiceConfig.from(Settings.defaults().with(Map.of("http.port", "8093")));
+        assertThat(byHost.processing().instanceId()).endsWith("-8093");
+        assertThat(byHost.processing().guarantee()).isEqualTo(ServiceConfig.Guarantee.EXACTLY_ONCE);
+        assertThatThrownBy(() -> ServiceConfig.from(Settings.defaults().with(Map.of("processing.guarantee", "maybe"))))
+                .hasMessageContaining("processing.guarantee");
+        assertThatThrownBy(() -> ServiceConfig.from(Settings.defaults().with(Map.of("instance.id", "a b"))))
+                .hasMessageContaining("instance.id");
+    }
 }
