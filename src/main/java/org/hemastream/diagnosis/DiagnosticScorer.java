@@ -69,7 +69,7 @@ public final class DiagnosticScorer {
         for (int k = 0; k < model.classes().size(); k++) {
             probabilities.put(model.classes().get(k), p[k]);
         }
-        return new DiagnosticScore(DiagnosticScore.scoreId(specimenId, stage, cbc == null ? null : cbc.measuredAt()), specimenId, stage, probabilities,
+        return new DiagnosticScore(DiagnosticScore.scoreId(specimenId, stage), specimenId, stage, probabilities,
                 explain(x, p), model.version(), cellModelVersion,
                 new DiagnosticScore.Completeness(specimenState, reasons, cbc != null, used.size()), now);
     }

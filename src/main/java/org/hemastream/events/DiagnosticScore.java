@@ -79,11 +79,11 @@ public record DiagnosticScore(String scoreId, String specimenId, Stage stage, Ma
     }
 
     /**
-     * The deterministic ID of a score: a {@code cbc-only} score is named by the CBC measurement it was
-     * computed from (a rerun gets its own ID: an ID never names two contents), a {@code final} score by the
-     * specimen alone (a specimen closes once).
+     * The deterministic ID of a revised {@code cbc-only} score: the score of a CBC rerun (a newer measurement
+     * of a specimen that already has a {@code cbc-only} score) is named by the measurement, so an ID never
+     * names two contents. The first {@code cbc-only} and the {@code final} score use {@link #scoreId(String, Stage)}.
      *
-     * @param cbcMeasuredAt the CBC's {@code measuredAt}; only used for {@code cbc-only}, may be null
+     * @param cbcMeasuredAt the rerun's {@code measuredAt}; null gives {@link #scoreId(String, Stage)}
      */
     public static String scoreId(String specimenId, Stage stage, Instant cbcMeasuredAt) {
         if (stage == Stage.CBC_ONLY && cbcMeasuredAt != null) {

@@ -42,8 +42,8 @@ final class ScoreChain {
         Future<?> previous = chains.getOrDefault(r.specimenId(), Future.succeededFuture());
         inFlight++;
         live.add(r);
-        Future<DiagnosticScore> next = previous.transform(ar -> workers.run(() -> scorer.score(r.specimenId(), r.stage(),
-                r.cbc(), r.cells(), r.state(), r.reasons(), Instant.now())));
+        Future<DiagnosticScore> next = previous.transform(ar -> workers.run(() -> withId(scorer.score(r.specimenId(),
+                r.stage(), r.cbc(), r.cells(), r.state(), r.reasons(), Instant.now()), r.scoreId())));
         chains.put(r.specimenId(), next);
         next.onComplete(ar -> {
             boolean current = live.remove(r);
@@ -54,6 +54,11 @@ final class ScoreChain {
             inFlight--; // after its output was added: a commit must not seal in between
             done.run();
         });
+    }
+
+    private static DiagnosticScore withId(DiagnosticScore s, String scoreId) {
+        return scoreId.equals(s.scoreId()) ? s : new DiagnosticScore(scoreId, s.specimenId(), s.stage(), s.probabilities(),
+                s.leading(), s.diagnosticModelVersion(), s.cellModelVersion(), s.completeness(), s.issuedAt());
     }
 
     /** Scores being computed (the commit waits for them). */

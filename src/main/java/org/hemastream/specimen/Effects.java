@@ -40,11 +40,14 @@ public final class Effects {
     /**
      * A diagnostic score to compute.
      *
+     * @param scoreId the score's ID: {@code (specimen, final)}; {@code (specimen, cbc-only)} for the first CBC;
+     *                a newer CBC measurement's {@code cbc-only} score is a revision named by its {@code measuredAt}
+     *                (an ID never names two contents)
      * @param state   {@code open} for cbc-only, else the closed specimen's completeness
      * @param reasons why partial, empty otherwise
      */
-    public record ScoreRequest(String specimenId, DiagnosticScore.Stage stage, CbcResult cbc, List<CellResult> cells,
-                               String state, List<String> reasons) {
+    public record ScoreRequest(String scoreId, String specimenId, DiagnosticScore.Stage stage, CbcResult cbc,
+                               List<CellResult> cells, String state, List<String> reasons) {
     }
 
     public List<CellImage> toClassify() {

@@ -73,8 +73,9 @@ public final class SpecimenBook {
     }
 
     /**
-     * A CBC result: a later measurement replaces an earlier one and is scored {@code cbc-only}; the same
-     * measurement again (a replay) or an older one is ignored.
+     * A CBC result: a later measurement replaces an earlier one and is scored {@code cbc-only} (the first under
+     * the specimen's {@code cbc-only} ID, a rerun under an ID of its own); the same measurement again (a replay)
+     * or an older one is ignored.
      */
     public Effects cbc(CbcResult cbc, RecordOrigin origin, Instant now) {
         Effects fx = new Effects();
@@ -91,8 +92,11 @@ public final class SpecimenBook {
         }
         s.hold(origin);
         s.cbc = cbc;
+        String scoreId = s.cbcScoredAt == null ? DiagnosticScore.scoreId(s.id, DiagnosticScore.Stage.CBC_ONLY)
+                : DiagnosticScore.scoreId(s.id, DiagnosticScore.Stage.CBC_ONLY, cbc.measuredAt());
         s.cbcScoredAt = cbc.measuredAt();
-        fx.scores.add(new Effects.ScoreRequest(s.id, DiagnosticScore.Stage.CBC_ONLY, cbc, List.of(), "open", List.of()));
+        fx.scores.add(new Effects.ScoreRequest(scoreId, s.id, DiagnosticScore.Stage.CBC_ONLY, cbc, List.of(), "open",
+                List.of()));
         closeIfDone(s, fx, now);
         return fx;
     }
@@ -437,8 +441,8 @@ public final class SpecimenBook {
                 : SpecimenClosed.Completeness.PARTIAL;
         fx.closed.add(new SpecimenClosed(s.id, completeness, reasons, List.copyOf(s.origins), s.cbc, summaries, cells));
         if (s.cbc != null || !cells.isEmpty()) {
-            fx.scores.add(new Effects.ScoreRequest(s.id, DiagnosticScore.Stage.FINAL, s.cbc, cells,
-                    completeness.wireName(), reasons));
+            fx.scores.add(new Effects.ScoreRequest(DiagnosticScore.scoreId(s.id, DiagnosticScore.Stage.FINAL), s.id,
+                    DiagnosticScore.Stage.FINAL, s.cbc, cells, completeness.wireName(), reasons));
         }
     }
 

@@ -93,8 +93,7 @@ class DiagnosticScorePipelineTest extends PipelineTestBase {
             assertThat(scores).extracting(s -> s.get("stage").asText()).as(id).containsExactly("cbc-only", "final");
             JsonNode cbcOnly = scores.get(0);
             JsonNode fin = scores.get(1);
-            assertThat(cbcOnly.get("scoreId").asText()).isEqualTo(DiagnosticScore.scoreId(id, DiagnosticScore.Stage.CBC_ONLY,
-                    sentCbcs.get(id).measuredAt()));
+            assertThat(cbcOnly.get("scoreId").asText()).isEqualTo(DiagnosticScore.scoreId(id, DiagnosticScore.Stage.CBC_ONLY));
             assertThat(fin.get("scoreId").asText()).isEqualTo(DiagnosticScore.scoreId(id, DiagnosticScore.Stage.FINAL));
             assertThat(cbcOnly.get("completeness").get("classifiedCells").asInt()).isZero();
             assertThat(cbcOnly.get("completeness").get("specimen").asText()).isEqualTo("open");

@@ -125,11 +125,17 @@ class SpecimenStateTest {
     @Test
     void aCbcRerunWhileOpenIsScoredAndAReplayOrAnOlderOneIsNot() {
         SpecimenBook b = book();
-        assertThat(b.cbc(cbc(T0), origin(0), T0).scores()).hasSize(1);
+        assertThat(b.cbc(cbc(T0), origin(0), T0).scores()).singleElement().satisfies(r -> assertThat(r.scoreId())
+                .isEqualTo(DiagnosticScore.scoreId("S1", DiagnosticScore.Stage.CBC_ONLY)));
         assertThat(b.cbc(cbc(T0), origin(0), T0).scores()).isEmpty();
         assertThat(b.cbc(cbc(T0.minusSeconds(60)), origin(0), T0).scores()).isEmpty();
         assertThat(b.cbc(cbc(T0.plusSeconds(60)), origin(0), T0).scores()).singleElement()
-                .satisfies(r -> assertThat(r.cbc().measuredAt()).isEqualTo(T0.plusSeconds(60)));
+                .satisfies(r -> {
+                    assertThat(r.cbc().measuredAt()).isEqualTo(T0.plusSeconds(60));
+                    assertThat(r.scoreId()).as("a rerun's score is a revision with its own ID")
+                            .isEqualTo(DiagnosticScore.scoreId("S1", DiagnosticScore.Stage.CBC_ONLY, T0.plusSeconds(60)))
+                            .isNotEqualTo(DiagnosticScore.scoreId("S1", DiagnosticScore.Stage.CBC_ONLY));
+                });
     }
 
     @Test
