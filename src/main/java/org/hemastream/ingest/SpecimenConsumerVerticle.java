@@ -106,7 +106,9 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
     private volatile boolean brokerReachable = true;
     private volatile long oldestUncommittedMillis;
     private volatile boolean broken;
-    private long outageSince = -1;
+    private static final long STUCK_COMMIT_MILLIS = 5000;
+    private long blockedSince = -1;
+    private volatile boolean inputBlocked;
     private long committedUnits;
     private long abortedUnits;
     private long recordsCommitted;
@@ -163,7 +165,9 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         });
         long tickEvery = Math.max(10, Math.min(50, config.flow().commitInterval().toMillis() / 4));
         vertx.setPeriodic(tickEvery, id -> {
-            oldestUncommittedMillis = cycle.oldestUncommittedMillis(System.currentTimeMillis());
+            long now = System.currentTimeMillis();
+            oldestUncommittedMillis = cycle.oldestUncommittedMillis(now);
+            watchBlocked(now);
             tick();
         });
         long expiryEvery = Math.max(1000, Math.min(10_000, config.specimen().maxIdle().toMillis() / 4));
@@ -368,8 +372,28 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         }
     }
 
+    /**
+     * Input is blocked while the broker does not answer, a unit has been committing for more than
+     * {@value #STUCK_COMMIT_MILLIS} ms, or the instance rebuilds after a failed unit. Specimens do not expire
+     * meanwhile, and the time it lasted is added to their idle time afterwards.
+     */
+    private void watchBlocked(long now) {
+        boolean blocked = !brokerReachable || cycle.broken() || cycle.committingMillis(now) > STUCK_COMMIT_MILLIS;
+        if (blocked && blockedSince < 0) {
+            blockedSince = now;
+            inputBlocked = true;
+            log.warn("input blocked (broker {}, commit {} ms, rebuilding {}): specimens do not expire meanwhile",
+                    brokerReachable ? "reachable" : "unreachable", cycle.committingMillis(now), cycle.broken());
+        } else if (!blocked && blockedSince >= 0) {
+            book.shiftIdle(Duration.ofMillis(now - blockedSince));
+            log.info("input unblocked after {} ms", now - blockedSince);
+            blockedSince = -1;
+            inputBlocked = false;
+        }
+    }
+
     private void expire() {
-        if (halted || stopping || !brokerReachable || cycle.broken() || !cycle.admitting()) {
+        if (halted || stopping || blockedSince >= 0 || !cycle.admitting()) {
             return; // a specimen must not expire for lack of input the service could not read
         }
         Effects fx = book.expire(Instant.now());
@@ -503,16 +527,13 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
 
         @Override
         public void brokerReachable(boolean reachable) {
-            long now = System.currentTimeMillis();
             brokerReachable = reachable;
             if (!reachable) {
-                outageSince = now;
-                log.warn("broker unreachable: specimens do not expire until it answers again");
-            } else if (outageSince >= 0) {
-                book.shiftIdle(Duration.ofMillis(now - outageSince));
-                log.info("broker reachable again after {} ms", now - outageSince);
-                outageSince = -1;
+                log.warn("broker unreachable");
+            } else {
+                log.info("broker reachable");
             }
+            watchBlocked(System.currentTimeMillis());
         }
     }
 
@@ -528,7 +549,8 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
     public HttpVerticle.Readiness readiness() {
         boolean partitions = everAssigned && assignedCount > 0;
         boolean broker = brokerReachable;
-        boolean ready = partitions && broker && !broken;
+        boolean commits = !broken && !inputBlocked;
+        boolean ready = partitions && broker && commits;
         return new HttpVerticle.Readiness(ready, new JsonObject()
                 .put("modelVersion", classifier.modelVersion())
                 .put("diagnosticModelVersion", scorer.model().version())
@@ -537,7 +559,7 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
                 .put("checks", new JsonArray().add(new JsonObject().put("name", "model").put("status", "UP"))
                         .add(new JsonObject().put("name", "partitions").put("status", partitions ? "UP" : "DOWN"))
                         .add(new JsonObject().put("name", "broker").put("status", broker ? "UP" : "DOWN"))
-                        .add(new JsonObject().put("name", "commits").put("status", broken ? "DOWN" : "UP"))));
+                        .add(new JsonObject().put("name", "commits").put("status", commits ? "UP" : "DOWN"))));
     }
 
     /** Liveness for {@code /health/live}: the oldest uncommitted input is younger than {@code health.maxUncommittedAgeMillis}. */
