@@ -63,7 +63,7 @@ final class UnitCommitter {
         try {
             producer.beginTransaction();
             for (ProducerRecord<String, byte[]> r : records(unit)) {
-                producer.send(r);
+                failFast(producer.send(r));
             }
             Map<TopicPartition, OffsetAndMetadata> offsets = offsets(unit);
             if (!offsets.isEmpty()) {
@@ -93,6 +93,23 @@ final class UnitCommitter {
                 producer = newProducer();
             }
             return false;
+        }
+    }
+
+    /**
+     * A send that failed at once (its topic's metadata did not come within {@code max.block.ms}: the broker
+     * is away) dooms the transaction: stop there instead of waiting {@code max.block.ms} for every record.
+     */
+    private static void failFast(Future<RecordMetadata> sent) {
+        if (sent.isDone()) {
+            try {
+                sent.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof KafkaException k ? k : new KafkaException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KafkaException(e);
+            }
         }
     }
 
