@@ -518,7 +518,7 @@ def main():
         write_parity_sample(net, args, lm)
 
 
-def export_onnx(net, path, types, threshold, version, summary, slide_rule):
+def export_onnx(net, path, types, threshold, version, summary, slide_rule=None, extra=None):
     import onnx
     model = Exported(net).eval()
     dummy = torch.zeros(2, 3, INPUT_SIZE, INPUT_SIZE)
@@ -536,11 +536,13 @@ def export_onnx(net, path, types, threshold, version, summary, slide_rule):
         "hemastream.cell_types": json.dumps({"output": "cell_type", "classes": types}),
         "hemastream.attributes": json.dumps([{"name": a, "output": a, "values": v} for a, v in ATTRIBUTE_VALUES.items()]),
         "hemastream.thresholds": json.dumps({"blast": threshold}),
-        # The per-slide alert rule the service uses by default (alerts.minBlastCells / alerts.minBlastFraction
-        # override it): chosen on val slides, see choose_slide_rule.
-        "hemastream.slide_alert_rule": json.dumps(slide_rule),
         "hemastream.training_data": json.dumps(summary),
     }
+    if slide_rule is not None:
+        # The per-slide alert rule the service uses by default (alerts.minBlastCells / alerts.minBlastFraction
+        # override it): chosen on val slides, see choose_slide_rule.
+        meta["hemastream.slide_alert_rule"] = json.dumps(slide_rule)
+    meta.update(extra or {})
     for k, v in meta.items():
         p = m.metadata_props.add(); p.key, p.value = k, v
     m.producer_name = "hemastream train_cells.py"
