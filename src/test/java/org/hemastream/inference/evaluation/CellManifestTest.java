@@ -42,7 +42,7 @@ class CellManifestTest {
             assertThat(c.cellType()).isEqualTo("segmented_neutrophil");
             assertThat(c.image()).isEqualTo(folder.toAbsolutePath().resolve("images/a.jpg"));
             assertThat(c.columns()).containsEntry("cell_size", "big");
-            assertThat(c.patient()).isNull();
+            assertThat(c.slide()).isNull();
         });
         assertThat(test.skippedByLabel()).containsEntry("ig_unspecified", 1);
         assertThat(manifest.select(CellManifest.Split.all).cells()).hasSize(2);

@@ -40,7 +40,7 @@ class EvaluateCellsCommandTest {
         List<String> lines = out.toString().lines().toList();
         String last = lines.get(lines.size() - 1);
         assertThat(last).matches(SUMMARY).startsWith("cells=" + expectedCells() + " ");
-        assertThat(out.toString()).contains("per patient").contains("support").contains("precision");
+        assertThat(out.toString()).contains("per slide").contains("support").contains("precision");
         assertThat(ImageIO.read(png.toFile()).getWidth()).isGreaterThan(200);
     }
 
