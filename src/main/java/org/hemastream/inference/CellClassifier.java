@@ -107,10 +107,9 @@ public final class CellClassifier implements AutoCloseable {
             if (config.siteProfile() != null) {
                 profile = SiteProfile.read(config.siteProfile());
                 metadata = profile.applyTo(metadata, sha256);
-                log.info("site profile {} in force: blast threshold {} (model's own {}), slide rule {}",
-                        config.siteProfile(), profile.blastThreshold(), CellModelMetadata.fromCustomMetadata(
-                                opened.session.getMetadata().getCustomMetadata()).blastThreshold(),
-                        metadata.slideAlertRule());
+                log.info("site profile {} in force (calibrated {} for {}): blast threshold {}, slide rule {}",
+                        config.siteProfile(), profile.json().getString("createdAt", "?"), profile.parentModelVersion(),
+                        profile.blastThreshold(), metadata.slideAlertRule());
             }
             CellClassifier classifier = new CellClassifier(env, opened.session, metadata, opened.provider, source,
                     sha256, profile);

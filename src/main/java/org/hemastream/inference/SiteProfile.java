@@ -93,7 +93,7 @@ public record SiteProfile(String parentModelVersion, String parentModelSha256, d
         CellModelMetadata.SlideAlertRule rule = slideRule != null ? slideRule
                 : new CellModelMetadata.SlideAlertRule(metadata.slideAlertRule().minBlastCells(),
                 metadata.slideAlertRule().minBlastFraction(), metadata.slideAlertRule().origin()
-                + " (the site profile names no slide rule)", metadata.slideAlertRule().evidence());
+                + "; the site profile names no slide rule", metadata.slideAlertRule().evidence());
         return metadata.withBlastCalibration(blastThreshold, rule);
     }
 

@@ -33,7 +33,7 @@ public final class EvaluationReport {
     private final Map<String, Integer> notModelTypes = new TreeMap<>();
     private final boolean hasBlastClass;
 
-    /** Blast decisions at the shipped threshold against the labels. */
+    /** Blast decisions at the model's (or site profile's) threshold against the labels. */
     static final class BlastCounts {
         long truePositive;
         long falseNegative;
@@ -183,7 +183,7 @@ public final class EvaluationReport {
             return;
         }
         double t = metadata.blastThreshold().getAsDouble();
-        out.println("## blasts at the shipped threshold P(blast) >= " + format(t));
+        out.println("## blasts at the threshold P(blast) >= " + format(t));
         out.printf(Locale.ROOT, "all sources: %d blasts, %d non-blasts, sensitivity %s, specificity %s%n",
                 blastOverall.blasts(), blastOverall.nonBlasts(), format(blastOverall.sensitivity()),
                 format(blastOverall.specificity()));
