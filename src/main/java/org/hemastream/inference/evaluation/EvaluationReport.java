@@ -41,6 +41,8 @@ public final class EvaluationReport {
         long trueNegative;
         /** Flagged cells whose more probable type of blast/promyelocyte is promyelocyte (as the alert names them). */
         long flaggedAsPromyelocyte;
+        /** Cells whose top type is promyelocyte with probability >= 0.5 (flagged or not). */
+        long promyelocyteTop;
 
         void add(boolean trueBlast, boolean flagged) {
             if (trueBlast) {
@@ -115,6 +117,9 @@ public final class EvaluationReport {
                 slide.add(trueBlast, flagged);
                 if (flagged && "promyelocyte".equals(org.hemastream.alerts.BlastRule.flaggedCellType(prediction.typeProbabilities()))) {
                     slide.flaggedAsPromyelocyte++;
+                }
+                if ("promyelocyte".equals(prediction.topType()) && prediction.topProbability() >= 0.5) {
+                    slide.promyelocyteTop++;
                 }
             }
         }
@@ -202,15 +207,15 @@ public final class EvaluationReport {
         CellModelMetadata.SlideAlertRule rule = metadata.slideAlertRule();
         out.println();
         out.println("### per slide (patient), alert rule " + rule);
-        out.printf(Locale.ROOT, "%-28s %6s %12s %13s %14s %13s %8s%n", "slide", "cells", "true_blasts",
-                "called_blast", "flagged_blasts", "named_promyel", "alerted");
+        out.printf(Locale.ROOT, "%-28s %6s %12s %13s %14s %13s %11s %8s%n", "slide", "cells", "true_blasts",
+                "called_blast", "flagged_blasts", "named_promyel", "promyel_top", "alerted");
         SlideTally tally = new SlideTally();
         for (Map.Entry<String, BlastCounts> e : blastBySlide.entrySet()) {
             BlastCounts b = e.getValue();
             int cells = (int) (b.blasts() + b.nonBlasts());
             boolean alerted = rule.met((int) b.flagged(), cells);
-            out.printf(Locale.ROOT, "%-28s %6d %12d %13d %14d %13d %8s%n", e.getKey(), cells, b.blasts(), b.flagged(),
-                    b.truePositive, b.flaggedAsPromyelocyte, alerted ? "yes" : "no");
+            out.printf(Locale.ROOT, "%-28s %6d %12d %13d %14d %13d %11d %8s%n", e.getKey(), cells, b.blasts(), b.flagged(),
+                    b.truePositive, b.flaggedAsPromyelocyte, b.promyelocyteTop, alerted ? "yes" : "no");
             tally.add(b.blasts() > 0, alerted);
         }
         out.printf(Locale.ROOT, "slides with >=1 true blast: %d; alerted: %d (slide sensitivity %s)%n",
