@@ -42,6 +42,7 @@ public final class Defaults {
         d.put("specimen.recentlyClosed", new String[]{"10000", "closed slides remembered to refuse late cells"});
         d.put("alerts.minBlastCells", new String[]{"", "cells flagged blast on a slide that raise an alert; empty = the site profile's or model's slide rule (1 for a model without one)"});
         d.put("alerts.minBlastFraction", new String[]{"", "fraction (0..1) of a slide's classified cells that must be flagged blast to raise an alert; empty = the site profile's or model's slide rule (0 for a model without one)"});
+        d.put("alerts.promyelocyteExcessFraction", new String[]{"0.05", "possible APL: a slide also raises an alert when at least 3 cells and this fraction (0..1) of its classified cells are promyelocytes (flagged, or top type promyelocyte at P >= 0.5); 0 = off"});
         d.put("diagnosis.model", new String[]{"", "diagnostic model: a folder with diagnostic-model.txt + .json, or the .txt (sidecar beside it); empty = the reference model in the jar"});
         d.put("diagnosis.topFeatures", new String[]{"5", "contributing features reported per leading class in each diagnostic score"});
         d.put("deadLetters.maxMessageBytes", new String[]{"1000000", "largest dead-letter message; the original is truncated (and marked) to fit"});

@@ -47,8 +47,10 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
      *
      * @param minBlastCells    flagged cells a slide needs, or null
      * @param minBlastFraction fraction of classified cells that must be flagged, or null
+     * @param promyelocyteExcessFraction fraction of classified cells that are confident promyelocytes that pages
+     *                                   (possible APL); 0 = off
      */
-    public record AlertsConfig(Integer minBlastCells, Double minBlastFraction) {
+    public record AlertsConfig(Integer minBlastCells, Double minBlastFraction, double promyelocyteExcessFraction) {
     }
 
     /**
@@ -112,7 +114,8 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
                 new AlertsConfig(s.stringOrNull("alerts.minBlastCells") == null ? null
                         : s.integer("alerts.minBlastCells", 1, 10_000),
                         s.stringOrNull("alerts.minBlastFraction") == null ? null
-                                : s.decimal("alerts.minBlastFraction", 0, 1)),
+                                : s.decimal("alerts.minBlastFraction", 0, 1),
+                        s.decimal("alerts.promyelocyteExcessFraction", 0, 1)),
                 new DiagnosisConfig(diagnosisModel, s.integer("diagnosis.topFeatures", 0, 1000)),
                 new DeadLetterConfig(s.integer("deadLetters.maxMessageBytes", 4096, 100 * 1024 * 1024)),
                 new HttpConfig(s.string("http.host"), s.integer("http.port", 0, 65535)));

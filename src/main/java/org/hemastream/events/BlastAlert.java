@@ -20,14 +20,16 @@ import java.util.UUID;
  * @param blastCells        every flagged cell, with the type it is named
  * @param lostCells         cells of the slide that could not be classified
  * @param promyelocyteCount flagged cells named {@code promyelocyte} (abnormal promyelocytes, blast equivalents)
- * @param slideRuleMet      whether the slide alert rule is met: for {@code preliminary} on the cells classified
- *                          so far, for {@code final} on the whole slide. A final alert with {@code false}
- *                          withdraws its slide's preliminary alert
+ * @param slideRuleMet      whether the slide alert rule (blast rule or promyelocyte excess) is met: for
+ *                          {@code preliminary} on the cells classified so far, for {@code final} on the whole
+ *                          slide. A final alert with {@code false} withdraws its slide's preliminary alert
+ * @param promyelocyteExcess whether the promyelocyte-excess rule is met (possible APL: cells whose top type is
+ *                          promyelocyte, listed even when not flagged)
  */
 public record BlastAlert(String alertId, String specimenId, String slideId, Stage stage, int blastCount,
                          int classifiedCells, double blastPercent, double threshold, List<BlastCell> blastCells,
                          List<String> cbcFlags, boolean cbcAvailable, int lostCells, String modelVersion,
-                         Instant issuedAt, int promyelocyteCount, boolean slideRuleMet) {
+                         Instant issuedAt, int promyelocyteCount, boolean slideRuleMet, boolean promyelocyteExcess) {
 
     public BlastAlert {
         blastCells = List.copyOf(blastCells);
@@ -44,12 +46,14 @@ public record BlastAlert(String alertId, String specimenId, String slideId, Stag
     }
 
     /**
-     * A flagged cell, so a hematologist can review exactly that cell.
+     * A listed cell, so a hematologist can review exactly that cell.
      *
      * @param probability P(blast)
      * @param cellType    {@code blast} or {@code promyelocyte}: the more probable of the two
+     * @param flagged     P(blast) reached the threshold; false for a cell listed only as a promyelocyte of the
+     *                    promyelocyte-excess rule
      */
-    public record BlastCell(String cellId, double probability, Instant capturedAt, String cellType) {
+    public record BlastCell(String cellId, double probability, Instant capturedAt, String cellType, boolean flagged) {
     }
 
     /** The deterministic alert ID of one stage of one slide. */

@@ -126,7 +126,7 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         reader = new EventReader(schemas, Map.of(topics.cbc(), Set.of("cbc-result"),
                 topics.captures(), Set.of("cell-image", "slide-complete")), config.inference().maxImageBytes());
         BlastRule rule = BlastRule.resolve(classifier.metadata().slideAlertRule(), config.alerts().minBlastCells(),
-                config.alerts().minBlastFraction());
+                config.alerts().minBlastFraction(), config.alerts().promyelocyteExcessFraction());
         log.info("slide alert rule in force: {}; blast threshold {}", rule, classifier.blastThreshold());
         book = new SpecimenBook(new SpecimenBook.Policy(config.specimen().maxIdle(), classifier.blastThreshold(),
                 config.specimen().recentlyClosed()), rule);

@@ -124,10 +124,11 @@ public final class SpecimenBook {
         s.lastActivity = now;
         slide.classified.put(result.cellId(), result);
         slide.modelVersion = result.modelVersion();
-        if (result.blast()) {
-            slide.blasts.add(new BlastCell(result.cellId(), result.blastProbability(), result.capturedAt(),
-                    BlastRule.flaggedCellType(result.probabilities())));
-            if (rule.preliminaryDue(slide.blasts.size(), slide.classified.size(), slide.preliminarySent)) {
+        BlastCell listed = rule.listed(result.cellId(), result.capturedAt(), result.blast(), result.probabilities(),
+                result.cellType(), result.probability());
+        if (listed != null) {
+            slide.blasts.add(listed);
+            if (rule.preliminaryDue(slide.blasts, slide.classified.size(), slide.preliminarySent)) {
                 slide.preliminarySent = true;
                 fx.alerts.add(rule.alert(BlastAlert.Stage.PRELIMINARY, facts(s, slide), slide.blasts, now));
             }
@@ -223,11 +224,11 @@ public final class SpecimenBook {
     }
 
     private boolean finalDue(Slide slide) {
-        return rule.finalDue(slide.blasts.size(), slide.classified.size(), slide.preliminarySent);
+        return rule.finalDue(slide.blasts, slide.classified.size(), slide.preliminarySent);
     }
 
     private void emitFinal(Specimen s, Slide slide, Effects fx, Instant now) {
-        if (rule.preliminaryDue(slide.blasts.size(), slide.classified.size(), slide.preliminarySent)) {
+        if (rule.preliminaryDue(slide.blasts, slide.classified.size(), slide.preliminarySent)) {
             slide.preliminarySent = true;
             fx.alerts.add(rule.alert(BlastAlert.Stage.PRELIMINARY, facts(s, slide), slide.blasts, now));
         }
