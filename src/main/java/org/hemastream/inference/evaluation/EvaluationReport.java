@@ -7,6 +7,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
+import org.hemastream.alerts.BlastRule;
+import org.hemastream.events.BlastAlert;
 import org.hemastream.inference.AttributePrediction;
 import org.hemastream.inference.CellModelMetadata;
 import org.hemastream.inference.CellPrediction;
@@ -32,6 +34,8 @@ public final class EvaluationReport {
     private final Map<String, Integer> rejectedByReason = new TreeMap<>();
     private final Map<String, Integer> notModelTypes = new TreeMap<>();
     private final boolean hasBlastClass;
+    /** The service's slide rule with its defaults: the model's (or site profile's) blast rule, promyelocyte excess on. */
+    private final BlastRule slideRule;
 
     /** Blast decisions at the model's (or site profile's) threshold against the labels. */
     static final class BlastCounts {
@@ -43,6 +47,8 @@ public final class EvaluationReport {
         long flaggedAsPromyelocyte;
         /** Cells whose top type is promyelocyte with probability >= 0.5 (flagged or not). */
         long promyelocyteTop;
+        /** Cells the service's alert would list as promyelocytes (flagged and named so, or of the excess rule). */
+        long listedPromyelocytes;
 
         void add(boolean trueBlast, boolean flagged) {
             if (trueBlast) {
@@ -81,6 +87,8 @@ public final class EvaluationReport {
 
     public EvaluationReport(CellModelMetadata metadata) {
         this.metadata = metadata;
+        this.slideRule = BlastRule.resolve(metadata.slideAlertRule(), null, null,
+                BlastRule.DEFAULT_PROMYELOCYTE_EXCESS_FRACTION);
         this.overall = new ConfusionMatrix(metadata.cellTypes());
         this.hasBlastClass = metadata.blastThreshold().isPresent();
         for (CellModelMetadata.AttributeSpec a : metadata.attributes()) {
@@ -115,11 +123,16 @@ public final class EvaluationReport {
             if (cell.slide() != null) {
                 BlastCounts slide = blastBySlide.computeIfAbsent(cell.source() + "/" + cell.slide(), p -> new BlastCounts());
                 slide.add(trueBlast, flagged);
-                if (flagged && "promyelocyte".equals(org.hemastream.alerts.BlastRule.flaggedCellType(prediction.typeProbabilities()))) {
+                if (flagged && BlastRule.PROMYELOCYTE.equals(BlastRule.flaggedCellType(prediction.typeProbabilities()))) {
                     slide.flaggedAsPromyelocyte++;
                 }
-                if ("promyelocyte".equals(prediction.topType()) && prediction.topProbability() >= 0.5) {
+                if ("promyelocyte".equals(prediction.topType()) && prediction.topProbability() >= BlastRule.EXCESS_MIN_PROBABILITY) {
                     slide.promyelocyteTop++;
+                }
+                BlastAlert.BlastCell listed = slideRule.listed("", null, flagged, prediction.typeProbabilities(),
+                        prediction.topType(), prediction.topProbability());
+                if (listed != null && BlastRule.PROMYELOCYTE.equals(listed.cellType())) {
+                    slide.listedPromyelocytes++;
                 }
             }
         }
@@ -204,18 +217,23 @@ public final class EvaluationReport {
         if (blastBySlide.isEmpty()) {
             return;
         }
-        CellModelMetadata.SlideAlertRule rule = metadata.slideAlertRule();
+        BlastRule rule = slideRule;
         out.println();
         out.println("### per slide (patient), alert rule " + rule);
-        out.printf(Locale.ROOT, "%-28s %6s %12s %13s %14s %13s %11s %8s%n", "slide", "cells", "true_blasts",
+        out.println("(named_promyel: flagged cells named promyelocyte; promyel_top: top type promyelocyte at P >= "
+                + BlastRule.EXCESS_MIN_PROBABILITY + "; alerted: by the blast rule and/or the promyelocyte excess)");
+        out.printf(Locale.ROOT, "%-28s %6s %12s %13s %14s %13s %11s %14s%n", "slide", "cells", "true_blasts",
                 "called_blast", "flagged_blasts", "named_promyel", "promyel_top", "alerted");
         SlideTally tally = new SlideTally();
         for (Map.Entry<String, BlastCounts> e : blastBySlide.entrySet()) {
             BlastCounts b = e.getValue();
             int cells = (int) (b.blasts() + b.nonBlasts());
-            boolean alerted = rule.met((int) b.flagged(), cells);
-            out.printf(Locale.ROOT, "%-28s %6d %12d %13d %14d %13d %11d %8s%n", e.getKey(), cells, b.blasts(), b.flagged(),
-                    b.truePositive, b.flaggedAsPromyelocyte, b.promyelocyteTop, alerted ? "yes" : "no");
+            boolean byBlasts = rule.met((int) b.flagged(), cells);
+            boolean byExcess = rule.excess((int) b.listedPromyelocytes, cells);
+            boolean alerted = byBlasts || byExcess;
+            out.printf(Locale.ROOT, "%-28s %6d %12d %13d %14d %13d %11d %14s%n", e.getKey(), cells, b.blasts(), b.flagged(),
+                    b.truePositive, b.flaggedAsPromyelocyte, b.promyelocyteTop,
+                    !alerted ? "no" : byBlasts && byExcess ? "yes (both)" : byBlasts ? "yes" : "yes (promyel)");
             tally.add(b.blasts() > 0, alerted);
         }
         out.printf(Locale.ROOT, "slides with >=1 true blast: %d; alerted: %d (slide sensitivity %s)%n",
