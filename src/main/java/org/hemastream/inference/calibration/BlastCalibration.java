@@ -106,6 +106,8 @@ public final class BlastCalibration {
      *
      * @param before held-out counts at the model's own threshold
      * @param after  held-out counts at the threshold fitted on the other folds
+     * @param rule   slide rule fitted on the other folds, or null when it could not be (the model's rule is then
+     *               measured)
      */
     public record Fold(int index, int trainCells, int trainBlasts, int heldOutCells, int heldOutBlasts,
                        double threshold, Counts before, Counts after, SlideAlertRule rule,
@@ -183,13 +185,14 @@ public final class BlastCalibration {
                         + "use fewer --folds or label more blasts");
             }
             double t = threshold(train);
-            SlideAlertRule rule = bySlide ? fitRule(train, t, modelRule) : null;
+            SlideAlertRule fitted = bySlide ? fitRule(train, t, modelRule) : null;
+            SlideAlertRule rule = fitted != null ? fitted : modelRule;
             Counts before = Counts.of(held, modelThreshold);
             Counts after = Counts.of(held, t);
             SlideCounts sb = bySlide ? slides(held, modelThreshold, modelRule) : SlideCounts.ZERO;
             SlideCounts sa = bySlide ? slides(held, t, rule) : SlideCounts.ZERO;
             results.add(new Fold(f + 1, train.size(), (int) train.stream().filter(ScoredCell::blast).count(),
-                    held.size(), (int) heldBlasts, t, before, after, rule, sb, sa));
+                    held.size(), (int) heldBlasts, t, before, after, fitted, sb, sa));
             pooledBefore = pooledBefore.plus(before);
             pooledAfter = pooledAfter.plus(after);
             slidesBefore = slidesBefore.plus(sb);
@@ -303,16 +306,26 @@ public final class BlastCalibration {
             Collections.shuffle(slides, random);
             slides.sort(Comparator.comparingInt(blastsBySlide::get).reversed()); // stable: shuffled within ties
             Map<String, Integer> slideFold = new HashMap<>();
-            long[] load = new long[folds];
-            for (String s : slides) { // most blasts first, each to the fold with the fewest blasts so far
+            long[] blastLoad = new long[folds];
+            int[] blastFree = new int[folds];
+            for (String s : slides) {
                 int best = 0;
-                for (int f = 1; f < folds; f++) {
-                    if (load[f] < load[best]) {
-                        best = f;
+                if (blastsBySlide.get(s) > 0) { // most blasts first, each to the fold with the fewest blasts so far
+                    for (int f = 1; f < folds; f++) {
+                        if (blastLoad[f] < blastLoad[best]) {
+                            best = f;
+                        }
                     }
+                    blastLoad[best] += blastsBySlide.get(s);
+                } else { // blast-free slides spread evenly, so every fold has some to fit and measure false alerts on
+                    for (int f = 1; f < folds; f++) {
+                        if (blastFree[f] < blastFree[best]) {
+                            best = f;
+                        }
+                    }
+                    blastFree[best]++;
                 }
                 slideFold.put(s, best);
-                load[best] += blastsBySlide.get(s) * 1000L + 1;
             }
             for (int i = 0; i < cells.size(); i++) {
                 fold[i] = slideFold.get(cells.get(i).slide());
