@@ -130,6 +130,10 @@ class BlastCalibrationTest {
         assertThat(result.finalRule()).isNotNull();
         assertThat(result.finalRule().minBlastCells()).as("one stray high cell on every blast-free slide")
                 .isGreaterThan(1);
+        assertThat(result.folds()).allSatisfy(f -> {
+            assertThat(f.slidesAfter().blastFree()).as("blast-free slides spread over the folds").isEqualTo(2);
+            assertThat(f.slidesAfter().withBlasts()).isEqualTo(2);
+        });
         assertThat(result.pooledSlidesAfter().withBlasts()).isEqualTo(10);
         assertThat(result.pooledSlidesAfter().blastFree()).isEqualTo(10);
         assertThat(result.pooledSlidesBefore().falseAlertRate()).as("1 cell pages on every blast-free slide")
