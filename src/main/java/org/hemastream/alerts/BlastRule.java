@@ -18,7 +18,7 @@ import java.util.Map;
  *
  * <ul>
  *   <li>{@code preliminary}: as soon as the cells classified <em>so far</em> meet the rule, without waiting
- *       for the slide. It can only become due when a flagged cell arrives (other cells lower the fraction).</li>
+ *       for the slide. It can only become due when a listed cell arrives (other cells lower the fractions).</li>
  *   <li>{@code final}: at slide completion, deciding on the whole slide. It goes out when the whole slide
  *       meets the rule (together with a preliminary if none went out), and also after any preliminary, then
  *       with {@code slideRuleMet=false}: the preliminary is withdrawn, never left standing unanswered.</li>
@@ -169,11 +169,11 @@ public record BlastRule(int minBlastCells, double minBlastFraction, double promy
     }
 
     /**
-     * Builds the alert of one stage. Flagged cells are listed by descending probability (then cell ID),
-     * so the cells most worth reviewing come first and the order is reproducible.
+     * Builds the alert of one stage. Listed cells come by descending P(blast) (then cell ID), so the cells
+     * most worth reviewing come first and the order is reproducible.
      */
-    public BlastAlert alert(Stage stage, SlideFacts slide, List<BlastCell> flaggedCells, Instant now) {
-        List<BlastCell> sorted = flaggedCells.stream()
+    public BlastAlert alert(Stage stage, SlideFacts slide, List<BlastCell> listedCells, Instant now) {
+        List<BlastCell> sorted = listedCells.stream()
                 .sorted(Comparator.comparingDouble(BlastCell::probability).reversed().thenComparing(BlastCell::cellId))
                 .toList();
         int promyelocytes = (int) sorted.stream().filter(c -> PROMYELOCYTE.equals(c.cellType())).count();
@@ -191,7 +191,8 @@ public record BlastRule(int minBlastCells, double minBlastFraction, double promy
     public String toString() {
         return "minBlastCells=" + minBlastCells + " minBlastFraction=" + minBlastFraction + " (" + origin
                 + "), promyelocyte excess " + (promyelocyteExcessFraction > 0 ? ">= " + EXCESS_MIN_CELLS + " cells and >= "
-                + promyelocyteExcessFraction + " of the slide with top type promyelocyte at P >= " + EXCESS_MIN_PROBABILITY
+                + promyelocyteExcessFraction + " of the slide promyelocytes (flagged and named so, or top type at P >= "
+                + EXCESS_MIN_PROBABILITY + ")"
                 : "off");
     }
 
