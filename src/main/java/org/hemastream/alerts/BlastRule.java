@@ -104,13 +104,14 @@ public record BlastRule(int minBlastCells, double minBlastFraction, double promy
 
     /** Whether {@code flagged} of {@code classified} cells meet the blast rule. */
     public boolean met(int flagged, int classified) {
-        return flagged >= minBlastCells && classified > 0 && flagged >= minBlastFraction * classified;
+        // flagged / classified >= fraction, computed as train_cells.py does, so the same slide gets the same answer
+        return flagged >= minBlastCells && classified > 0 && (double) flagged / classified >= minBlastFraction;
     }
 
     /** Whether {@code promyelocytes} confident top-type promyelocytes of {@code classified} cells are an excess. */
     public boolean excess(int promyelocytes, int classified) {
         return promyelocyteExcessFraction > 0 && promyelocytes >= EXCESS_MIN_CELLS && classified > 0
-                && promyelocytes >= promyelocyteExcessFraction * classified;
+                && (double) promyelocytes / classified >= promyelocyteExcessFraction;
     }
 
     /** Whether the listed cells of a slide meet the blast rule or the promyelocyte excess. */

@@ -116,7 +116,8 @@ public record CellModelMetadata(String modelVersion, InputSpec input, Normalizat
 
         /** Whether {@code flagged} of {@code classified} cells meet the rule. */
         public boolean met(int flagged, int classified) {
-            return flagged >= minBlastCells && classified > 0 && flagged >= minBlastFraction * classified;
+            // flagged / classified >= fraction, computed as train_cells.py does when it chooses the rule
+            return flagged >= minBlastCells && classified > 0 && (double) flagged / classified >= minBlastFraction;
         }
 
         @Override

@@ -32,9 +32,9 @@ public final class BlastCalibration {
     /** Blasts every held-out fold must have, so each fold's sensitivity means something. */
     public static final int MIN_BLASTS_PER_FOLD = 2;
 
-    /** Slide-rule grid searched when slides are named. */
-    static final int[] RULE_CELLS = {1, 2, 3, 4, 5, 6, 8, 10};
-    static final double[] RULE_FRACTIONS = {0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.10};
+    /** Slide-rule grid searched when slides are named (the same as train_cells.py's choose_slide_rule). */
+    static final int[] RULE_CELLS = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    static final double[] RULE_FRACTIONS = {0.0, 0.005, 0.01, 0.02, 0.03, 0.05};
 
     /**
      * One labelled cell's score.
@@ -224,27 +224,30 @@ public final class BlastCalibration {
     }
 
     /**
-     * The slide rule for these slides at this threshold: the most blast slides alerted, then the fewest
-     * blast-free slides alerted, then the least demanding rule. Null when no blast-free slide exists (false
-     * alerts cannot be estimated): the model's rule then stays.
+     * The slide rule for these slides at this threshold, chosen as train_cells.py chooses the model's: the best
+     * Youden index (slide sensitivity − false-alert rate), ties to the more sensitive, then the least demanding
+     * (smallest minBlastCells, then fraction). Null when no blast-free slide exists (false alerts cannot be
+     * estimated): the model's rule then stays.
      */
     SlideAlertRule fitRule(List<ScoredCell> cells, double threshold, SlideAlertRule modelRule) {
         Map<String, int[]> bySlide = perSlide(cells, threshold);
         boolean anyFree = bySlide.values().stream().anyMatch(s -> s[1] == 0);
-        if (!anyFree) {
+        boolean anyBlast = bySlide.values().stream().anyMatch(s -> s[1] > 0);
+        if (!anyFree || !anyBlast) {
             return null;
         }
         SlideAlertRule best = null;
-        SlideCounts bestCounts = null;
+        double bestYouden = Double.NEGATIVE_INFINITY;
+        double bestSensitivity = Double.NEGATIVE_INFINITY;
         for (int c : RULE_CELLS) {
             for (double fr : RULE_FRACTIONS) {
                 SlideAlertRule r = new SlideAlertRule(c, fr, "calibrate-cells", "{}");
                 SlideCounts sc = slides(bySlide, r);
-                if (best == null || sc.withBlastsAlerted() > bestCounts.withBlastsAlerted()
-                        || (sc.withBlastsAlerted() == bestCounts.withBlastsAlerted()
-                        && sc.blastFreeAlerted() < bestCounts.blastFreeAlerted())) {
+                double youden = sc.sensitivity() - sc.falseAlertRate();
+                if (youden > bestYouden || (youden == bestYouden && sc.sensitivity() > bestSensitivity)) {
                     best = r;
-                    bestCounts = sc;
+                    bestYouden = youden;
+                    bestSensitivity = sc.sensitivity();
                 }
             }
         }
