@@ -192,7 +192,7 @@ public record BlastRule(int minBlastCells, double minBlastFraction, double promy
     public String toString() {
         return "minBlastCells=" + minBlastCells + " minBlastFraction=" + minBlastFraction + " (" + origin
                 + "), promyelocyte excess " + (promyelocyteExcessFraction > 0 ? ">= " + EXCESS_MIN_CELLS + " cells and >= "
-                + promyelocyteExcessFraction + " of the slide promyelocytes (flagged and named so, or top type at P >= "
+                + promyelocyteExcessFraction + " of the slide are promyelocytes (flagged and named so, or top type at P >= "
                 + EXCESS_MIN_PROBABILITY + ")"
                 : "off");
     }
