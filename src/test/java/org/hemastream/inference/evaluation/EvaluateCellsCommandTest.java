@@ -106,6 +106,20 @@ class EvaluateCellsCommandTest {
         assertThat(lines.get(lines.size() - 1)).matches(SUMMARY).startsWith("cells=" + typed + " ");
     }
 
+    @Test
+    void aSiteProfileForAnotherModelStopsTheEvaluationWithTheReason() throws Exception {
+        Path manifest = tinyManifest("eval");
+        Path profile = dir.resolve("profile.json");
+        Files.writeString(profile, "{\"format\": \"hemastream-site-profile/1\", \"parentModel\": {\"version\": \"x\", "
+                + "\"sha256\": \"" + "0".repeat(64) + "\"}, \"blastThreshold\": 0.4}");
+
+        int code = run("evaluate-cells", "--manifest", manifest.toString(), "--split", "eval", "--site-profile",
+                profile.toString());
+
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("inference.siteProfile").contains("0".repeat(64));
+    }
+
     /** A manifest in a folder named like the cross-site set (labels = cell types), images from the parity sample. */
     private Path tinyManifest(String split) throws Exception {
         ParitySample sample = ParitySample.load("parity/parity.json");
