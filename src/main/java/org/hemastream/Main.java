@@ -9,6 +9,7 @@ import org.hemastream.inference.bench.BenchCellsCommand;
 import org.hemastream.kafka.BrokerCommand;
 import org.hemastream.sim.BuildDemoPackCommand;
 import org.hemastream.sim.SimulateCommand;
+import org.hemastream.inference.calibration.CalibrateCellsCommand;
 import org.hemastream.inference.evaluation.EvaluateCellsCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "hemastream", mixinStandardHelpOptions = true, version = "hemastream 0.1.0",
         description = "Streaming hematology: cell-image classification, blast alerts and diagnostic scores on Kafka.",
         subcommands = {RunCommand.class, DemoCommand.class, BrokerCommand.class, SimulateCommand.class, LoadTestCommand.class,
-                EvaluateCellsCommand.class, BenchCellsCommand.class, BuildDemoPackCommand.class,
+                EvaluateCellsCommand.class, CalibrateCellsCommand.class, BenchCellsCommand.class, BuildDemoPackCommand.class,
                 TrainDiagnosisCommand.class, EvaluateDiagnosisCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

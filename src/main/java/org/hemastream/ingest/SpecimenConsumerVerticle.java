@@ -125,8 +125,11 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         EventSchemas schemas = new EventSchemas();
         reader = new EventReader(schemas, Map.of(topics.cbc(), Set.of("cbc-result"),
                 topics.captures(), Set.of("cell-image", "slide-complete")), config.inference().maxImageBytes());
+        BlastRule rule = BlastRule.resolve(classifier.metadata().slideAlertRule(), config.alerts().minBlastCells(),
+                config.alerts().minBlastFraction(), config.alerts().promyelocyteExcessFraction());
+        log.info("slide alert rule in force: {}; blast threshold {}", rule, classifier.blastThreshold());
         book = new SpecimenBook(new SpecimenBook.Policy(config.specimen().maxIdle(), classifier.blastThreshold(),
-                config.specimen().recentlyClosed()), new BlastRule(config.alerts().minBlastCells()));
+                config.specimen().recentlyClosed()), rule);
         batcher = new CellBatcher<>(config.inference().maxBatch(), config.inference().maxBatchDelay());
         workers = vertx.createSharedWorkerExecutor("hemastream-inference", config.inference().sessions(),
                 5, TimeUnit.MINUTES);
