@@ -5,7 +5,7 @@
         --out target/site-model [--folds 5] [--target-specificity 0.97]
 
 The lab's manifest: `file,label,split` (+ optional `slide_id` or `patient_id`), `file` relative to the
-manifest's folder; labels are the 14 cell-type names (or an alias, see ALIASES) or `non_blast` for cells
+manifest's folder; labels are the 14 cell-type names (or an alias: `genericManifest` in the label map) or `non_blast` for cells
 known only not to be blasts. Unknown labels are skipped and counted. Every row is used, whatever its
 split: this is the lab's own calibration data.
 
@@ -49,13 +49,11 @@ import train_cells as T  # noqa: E402
 WEIGHTS_DIR = os.path.join(T.HERE, "weights")
 SHIPPED_ONNX = os.path.join(T.REPO, "src", "main", "resources", "models", "cell-classifier.onnx")
 
-# Label aliases a lab's manifest may use, besides the 14 type names (the same list as `evaluate-cells`).
-ALIASES = {
-    "neutrophil_segmented": "segmented_neutrophil", "neutrophil_band": "band_neutrophil",
-    "myeloblast": "blast", "monoblast": "blast", "lymphoblast": "blast",
-    "nrbc": "erythroblast", "giant_platelet": "platelet", "smudge": "smudge_cell",
-}
-NON_BLAST = "non_blast"
+# Label aliases a lab's manifest may use besides the 14 type names, and the non-blast label: the
+# `genericManifest` block of the label map, which `evaluate-cells` and `calibrate-cells` read too.
+_GENERIC = T.load_label_map()["genericManifest"]
+ALIASES = _GENERIC["aliases"]
+NON_BLAST = _GENERIC["nonBlastLabel"]
 MIN_CELLS, MIN_BLASTS = 100, 20
 
 
