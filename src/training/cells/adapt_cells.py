@@ -54,7 +54,7 @@ SHIPPED_ONNX = os.path.join(T.REPO, "src", "main", "resources", "models", "cell-
 _GENERIC = T.load_label_map()["genericManifest"]
 ALIASES = _GENERIC["aliases"]
 NON_BLAST = _GENERIC["nonBlastLabel"]
-MIN_CELLS, MIN_BLASTS = 100, 20
+MIN_CELLS, MIN_BLASTS, MIN_NON_BLASTS = 100, 20, 50  # the same floor as `calibrate-cells`
 
 
 class Refused(Exception):
@@ -254,9 +254,9 @@ def run(args):
           f"skipped {sum(skipped.values())} {dict(skipped)}")
     if n_blast == 0:
         raise Refused("the site data has no blasts: blast sensitivity cannot be calibrated or measured")
-    if len(rows) < MIN_CELLS or n_blast < MIN_BLASTS:
+    if len(rows) < MIN_CELLS or n_blast < MIN_BLASTS or len(rows) - n_blast < MIN_NON_BLASTS:
         raise Refused(f"too little site data: {len(rows)} cells and {n_blast} blasts; needs at least "
-                      f"{MIN_CELLS} cells and {MIN_BLASTS} blasts")
+                      f"{MIN_CELLS} cells, {MIN_BLASTS} blasts and {MIN_NON_BLASTS} other cells")
     if n_blast < 2 * args.folds or (len(rows) - n_blast) < 2 * args.folds:
         raise Refused(f"{args.folds} folds need at least {2 * args.folds} blasts and as many other cells")
     os.makedirs(args.out, exist_ok=True)
