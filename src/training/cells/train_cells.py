@@ -352,6 +352,10 @@ def main():
     ap.add_argument("--seed", type=int, default=20261126)
     ap.add_argument("--version", default="cellnet-2.0.0")
     ap.add_argument("--resume", action="store_true", help="continue from --out/checkpoint.pt")
+    ap.add_argument("--init", default=None,
+                    help="start from these weights (a checkpoint.pt or state dict of an earlier run) with a fresh "
+                         "schedule: a warm restart, to extend a run that fit the time it had")
+    ap.add_argument("--warmup-steps", type=int, default=300)
     ap.add_argument("--smoke", action="store_true", help="tiny run to prove the pipeline works (CI)")
     ap.add_argument("--parity-out", default=None,
                     help="write ~10 held-out test images per class + this model's outputs (Java parity test)")
@@ -412,10 +416,14 @@ def main():
 
     net = CellNet(len(types), [len(v) for v in ATTRIBUTE_VALUES.values()])
     say(f"model: {sum(p.numel() for p in net.parameters()) / 1e6:.2f} M parameters")
+    if args.init:
+        init = torch.load(args.init)
+        net.load_state_dict(init["net"] if "net" in init else init)
+        say(f"initialised from {args.init} (warm restart)")
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=5e-4)
     steps_per_epoch = args.samples_per_epoch // args.batch
     total = steps_per_epoch * args.epochs
-    warm = min(300, total // 10)
+    warm = min(args.warmup_steps, total // 10)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: (s + 1) / warm if s < warm else 0.5 * (1 + math.cos(math.pi * (s - warm) / max(1, total - warm))))
     gen = torch.Generator().manual_seed(args.seed)
@@ -502,6 +510,7 @@ def main():
         "trainCellsPerType": {types[c]: counts[c] for c in range(len(types))},
         "epochs": args.epochs, "bestEpoch": best_epoch, "samplesPerEpoch": args.samples_per_epoch, "seed": args.seed,
         "apparentSizeRange": list(APPARENT_SIZE_RANGE),
+        "warmRestartFrom": os.path.basename(args.init) if args.init else None, "lr": args.lr,
         "selection": "epoch by worst source's val blast recall at the specificity target + mean val macro-F1; "
                      "blast threshold: lowest at which every val source meets its specificity target",
         "valBlastAtThreshold": at_t, "leaveOneSourceOut": loso,
