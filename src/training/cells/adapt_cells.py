@@ -324,7 +324,7 @@ def run(args):
     site_version = f"{version}+{args.site}"
     onnx_path = os.path.join(args.out, "cell-classifier.onnx")
     T.export_onnx(final, onnx_path, types, final_threshold, site_version, training, slide_rule,
-                  extra={"hemastream.provenance": json.dumps(provenance)})
+                  extra={"hemastream.provenance": T.finite_json(provenance)})
     with open(os.path.join(args.out, "adaptation.json"), "w") as f:
         json.dump(dict(provenance, modelVersion=site_version, blastThreshold=final_threshold), f, indent=1)
     print(f"exported {onnx_path} ({site_version}, blast threshold {final_threshold:.3f}) in {time.time() - t0:.0f}s")

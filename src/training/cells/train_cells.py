@@ -527,6 +527,19 @@ def main():
         write_parity_sample(net, args, lm)
 
 
+def finite_json(o):
+    """JSON with NaN (a metric with no cells to measure on) written as null: strict parsers refuse NaN."""
+    def clean(v):
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [clean(x) for x in v]
+        return v
+    return json.dumps(clean(o), allow_nan=False)
+
+
 def export_onnx(net, path, types, threshold, version, summary, slide_rule=None, extra=None):
     import onnx
     model = Exported(net).eval()
@@ -545,12 +558,12 @@ def export_onnx(net, path, types, threshold, version, summary, slide_rule=None, 
         "hemastream.cell_types": json.dumps({"output": "cell_type", "classes": types}),
         "hemastream.attributes": json.dumps([{"name": a, "output": a, "values": v} for a, v in ATTRIBUTE_VALUES.items()]),
         "hemastream.thresholds": json.dumps({"blast": threshold}),
-        "hemastream.training_data": json.dumps(summary),
+        "hemastream.training_data": finite_json(summary),
     }
     if slide_rule is not None:
         # The per-slide alert rule the service uses by default (alerts.minBlastCells / alerts.minBlastFraction
         # override it): chosen on val slides, see choose_slide_rule.
-        meta["hemastream.slide_alert_rule"] = json.dumps(slide_rule)
+        meta["hemastream.slide_alert_rule"] = finite_json(slide_rule)
     meta.update(extra or {})
     for k, v in meta.items():
         p = m.metadata_props.add(); p.key, p.value = k, v
