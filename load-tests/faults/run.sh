@@ -49,13 +49,15 @@ VERIFY_ARGS=${VERIFY_ARGS:-}
 GROUP=hemastream
 
 if [ "$MODE" = short ]; then
-  SPECIMENS=DEMO-AML-92,DEMO-APL-97,DEMO-NORMAL-03
+  SPECIMENS=DEMO-AML-92,DEMO-NORMAL-03
+  CELLS=232
   POISON=54
   RATE=60
   [ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(kill9-mid sigterm)
   REPORT=${REPORT:-$WORK/faults-short-report.md}
 else
   SPECIMENS=""
+  CELLS=990
   POISON=10000
   RATE=80
   if [ ${#SCENARIOS[@]} -eq 0 ]; then
@@ -101,7 +103,8 @@ start_broker() { # $1 = scenario dir; restarts on the data when it exists
 }
 
 start_service() { # $1 = scenario dir, $2 = instance number
-  local dir=$1 i=$2 port=$((PORT_BASE + 10 + i)) args
+  local dir=$1 i=$2 port args
+  port=$((PORT_BASE + 10 + i))
   args=${INSTANCE_ARGS//\{i\}/$i}
   # shellcheck disable=SC2086
   java -Xmx1g -jar "$JAR" run --bootstrap-servers "$BS" --set http.port=$port --set http.host=127.0.0.1 \
@@ -135,6 +138,18 @@ await_inputs() {
   SIM_PID=""; POISON_PID=""
 }
 
+classified() { # cells the instance has classified, from its /metrics
+  curl -s "http://127.0.0.1:$((PORT_BASE + 10 + $1))/metrics" | awk '/^hemastream_cells_classified_total/ {s+=$2} END {print s+0}'
+}
+
+await_classified() { # $1 = instance, $2 = cells; gives up after 120 s
+  for _ in $(seq 1 240); do
+    [ "$(classified "$1")" -ge "$2" ] 2>/dev/null && return 0
+    sleep 0.5
+  done
+  log "instance $1 did not classify $2 cells in 120 s"
+}
+
 sleep_until_input_plus() { # seconds after the inputs started
   local target=$((INPUT_STARTED + $1 * 1000)) left
   left=$((target - $(now_ms)))
@@ -144,7 +159,7 @@ sleep_until_input_plus() { # seconds after the inputs started
 verify() { # $1 = scenario dir, then extra verifier args
   local dir=$1; shift
   # shellcheck disable=SC2086
-  java -Xmx1g -jar "$JAR" verify-outputs --bootstrap-servers "$BS" --await-quiet-s 8 --await-timeout-s 600 \
+  java -Xmx1g -jar "$JAR" verify-outputs --bootstrap-servers "$BS" --await-quiet-s 6 --await-timeout-s 900 --await-stuck-s 90 \
     --group "$GROUP" "$@" >"$dir/verify.out" 2>"$dir/verify.log"
   local rc=$?
   cat "$dir/verify.out" >&2
@@ -185,25 +200,25 @@ run_scenario() {
     baseline|poison-storm) ;;
     kill9-early|kill9-mid|kill9-late)
       case "$name" in
-        kill9-early) sleep_until_input_plus 2 ;;
-        kill9-mid) sleep_until_input_plus 5 ;;
+        kill9-early) await_classified 0 1 ;;
+        kill9-mid) await_classified 0 $((CELLS / 2)) ;;
         kill9-late) await_inputs; sleep 1 ;;
       esac
       log "kill -9 the service"; kill -9 "${SVC_PID[0]}"; wait "${SVC_PID[0]}" 2>/dev/null
       sleep 2; restart_ms=$(now_ms); start_service "$dir" 0; fault_note="service kill -9, restarted after 2 s" ;;
     sigterm)
-      sleep_until_input_plus 5
+      await_classified 0 $((CELLS / 2))
       log "SIGTERM the service"; kill -TERM "${SVC_PID[0]}"; wait "${SVC_PID[0]}" 2>/dev/null
       restart_ms=$(now_ms); start_service "$dir" 0; fault_note="SIGTERM, restarted when it exited" ;;
     broker-kill9-10s|broker-kill9-10min)
       local outage=10; [ "$name" = broker-kill9-10min ] && outage=600
-      sleep_until_input_plus 5
+      await_classified 0 $((CELLS / 2))
       log "kill -9 the broker for $outage s"; kill -9 "$BROKER_PID"; wait "$BROKER_PID" 2>/dev/null
       sleep "$outage"; restart_ms=$(now_ms)
       start_broker "$dir" || log "broker restart failed"
       fault_note="broker kill -9, restarted on its data after $outage s" ;;
     three-instances)
-      sleep_until_input_plus 5
+      sleep_until_input_plus 10
       log "kill -9 instance 1, add instance 3"; kill -9 "${SVC_PID[1]}"; wait "${SVC_PID[1]}" 2>/dev/null; unset 'SVC_PID[1]'
       restart_ms=$(now_ms); start_service "$dir" 3; fault_note="3 instances; one kill -9, one added" ;;
   esac
@@ -242,8 +257,10 @@ write_report() {
     echo
     echo "Input per scenario: ${SPECIMENS:-all 8 demo-pack specimens} at $RATE cells/s, interleaved with $POISON poison records"
     echo "of 27 kinds (\`poison --seed 7\`). Each scenario: a fresh broker (\`broker --data-dir\`), the service (\`run\`), the"
-    echo "inputs, the fault, quiet (outputs still for 8 s and the group caught up), then \`verify-outputs\` (read_committed)"
+    echo "inputs, the fault, quiet (outputs still for 6 s and the group caught up, or still for 90 s), then \`verify-outputs\` (read_committed)"
     echo "against the baseline run without faults. Counts are IDs, except duplicated (extra identical copies)."
+    echo "Faults hit at a measured point: kill9-early after the first cell is classified, kill9-mid / sigterm / broker"
+    echo "kills after half the cells (the service's own /metrics), kill9-late right after the inputs were all sent."
     echo "Recovery: ms from the restart (or the kill, for instances) to the first output record stamped after it."
     echo "IDs in logs: service log lines with the patient-like values some poison records carry."
     echo

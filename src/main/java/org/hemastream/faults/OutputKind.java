@@ -31,6 +31,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * only when comparing with a baseline from another run — values copied from the input records that a
  * second replay of the same specimens legitimately changes (the simulator stamps cells with the time
  * it sends them; Kafka gives records new offsets and timestamps).
+ *
+ * <p>A <b>preliminary</b> blast alert is raised at the first confirmation of a blast; how many cells
+ * had been classified (or lost) by then depends on how the cells were batched, so against a baseline
+ * only its identity and existence count ({@link #PRELIMINARY_PROGRESS_FIELDS} are left out). Within one
+ * run it is compared whole: a re-sent preliminary alert with other counts is a different output.
  */
 public enum OutputKind {
     CELL_RESULT("cell-result", "hema.cell-results", List.of(), List.of("capturedAt")),
@@ -38,6 +43,10 @@ public enum OutputKind {
     DIAGNOSTIC_SCORE("diagnostic-score", "hema.diagnostic-scores", List.of("issuedAt"), List.of()),
     DEAD_LETTER("dead-letter", "hema.dead-letters", List.of("deadLetteredAt"),
             List.of("source.partition", "source.offset", "source.timestamp"));
+
+    /** Fields of a preliminary alert that depend on batching, left out against a baseline. */
+    public static final List<String> PRELIMINARY_PROGRESS_FIELDS = List.of("blastCount", "classifiedCells", "blastPercent",
+            "blastCells", "cbcFlags", "cbcAvailable", "lostCells");
 
     private final String eventType;
     private final String defaultTopic;
@@ -106,6 +115,9 @@ public enum OutputKind {
         processingTimeFields.forEach(path -> remove(copy, path));
         if (withoutInputEchoes) {
             inputEchoFields.forEach(path -> remove(copy, path));
+            if (this == BLAST_ALERT && "preliminary".equals(event.path("stage").asText())) {
+                PRELIMINARY_PROGRESS_FIELDS.forEach(path -> remove(copy, path));
+            }
         }
         return copy;
     }

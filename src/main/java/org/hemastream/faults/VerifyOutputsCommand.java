@@ -90,6 +90,11 @@ public final class VerifyOutputsCommand implements Callable<Integer> {
     @Option(names = "--await-timeout-s", paramLabel = "SECONDS", description = "give up waiting for quiet after this long")
     int awaitTimeoutSeconds = 600;
 
+    @Option(names = "--await-stuck-s", paramLabel = "SECONDS",
+            description = "with --group: outputs still this long count as quiet even if the group has not consumed its "
+                    + "inputs (an open specimen holds its commit back); longer than the consumers' session timeout")
+    int awaitStuckSeconds = 90;
+
     @Option(names = "--group", description = "the service's consumer group, for --await-quiet-s")
     String group;
 
@@ -239,8 +244,8 @@ public final class VerifyOutputsCommand implements Callable<Integer> {
     /**
      * Waits until the output topics' end offsets have not moved for {@link #awaitQuietSeconds} and,
      * with {@link #group}, the group's committed offsets have reached the inputs' end offsets — or, when
-     * they never do (an open specimen holds a commit back), until the outputs have been still three
-     * times as long. Returns the time waited.
+     * they never do (an open specimen holds a commit back), until the outputs have been still for
+     * {@link #awaitStuckSeconds}. Returns the time waited.
      */
     private long awaitQuiet(List<String> outputTopics, PrintWriter err) throws InterruptedException {
         long started = System.currentTimeMillis();
@@ -264,7 +269,7 @@ public final class VerifyOutputsCommand implements Callable<Integer> {
                     stillSince = now;
                 }
                 long still = now - stillSince;
-                if (still >= awaitQuietSeconds * 1000L && (group == null || still >= 3 * awaitQuietSeconds * 1000L
+                if (still >= awaitQuietSeconds * 1000L && (group == null || still >= awaitStuckSeconds * 1000L
                         || groupCaughtUp(consumer, admin))) {
                     return now - started;
                 }

@@ -102,6 +102,19 @@ class OutputCheckTest {
     }
 
     @Test
+    void aPreliminaryAlertIsComparedWithTheBaselineByIdentityButWithinARunWhole() {
+        OutputCheck baselineRun = new OutputCheck(1e-5);
+        baselineRun.add(OutputKind.BLAST_ALERT, alert("p-1", "S1", 1, "t").put("stage", "preliminary").put("classifiedCells", 52));
+        OutputCheck faulty = new OutputCheck(1e-5);
+        faulty.add(OutputKind.BLAST_ALERT, alert("p-1", "S1", 2, "t").put("stage", "preliminary").put("classifiedCells", 60));
+
+        assertThat(faulty.verify(baselineRun.toBaseline()).kinds().get(OutputKind.BLAST_ALERT).violations()).isZero();
+
+        faulty.add(OutputKind.BLAST_ALERT, alert("p-1", "S1", 3, "t").put("stage", "preliminary").put("classifiedCells", 70));
+        assertThat(faulty.verify(baselineRun.toBaseline()).kinds().get(OutputKind.BLAST_ALERT).sameIdDifferentContent()).isEqualTo(1);
+    }
+
+    @Test
     void withinOneRunACellReplayedWithAnotherCaptureTimeIsDifferentContent() {
         OutputCheck check = new OutputCheck(1e-5);
         check.add(OutputKind.CELL_RESULT, cell("S1", "S1-S1-0001", 0.9, "2026-12-01T09:00:00Z"));
