@@ -220,7 +220,7 @@ run_scenario() {
     three-instances)
       sleep_until_input_plus 10
       log "kill -9 instance 1, add instance 3"; kill -9 "${SVC_PID[1]}"; wait "${SVC_PID[1]}" 2>/dev/null; unset 'SVC_PID[1]'
-      restart_ms=$(now_ms); start_service "$dir" 3; fault_note="3 instances; one kill -9, one added" ;;
+      restart_ms=$(now_ms); start_service "$dir" 3; fault_note="3 instances; one kill -9, one added (recovery: first output of any instance after the kill)" ;;
   esac
   [ -n "$SIM_PID" ] && await_inputs
   local verify_args=()

@@ -31,8 +31,8 @@ import picocli.CommandLine.Spec;
         description = {"Run a single-node Apache Kafka broker (KRaft) in this JVM on 127.0.0.1, "
                 + "with hemastream's topics, until Ctrl-C or SIGTERM.",
                 "Prints one line to stdout: bootstrap.servers=<host:port>.",
-                "Data is deleted on exit, unless --data-dir is given: then it is kept, and a broker started again",
-                "on the same directory restarts on its data, on the ports the earlier run used."})
+                "Data is deleted on exit, unless --data-dir is given: then it is kept, and a broker started again on the "
+                        + "same directory restarts on its data, on the ports the earlier run used."})
 public final class BrokerCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(BrokerCommand.class);
@@ -45,7 +45,8 @@ public final class BrokerCommand implements Callable<Integer> {
     int partitions;
 
     @Option(names = "--port", defaultValue = "0",
-            description = "PLAINTEXT port on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+            description = "PLAINTEXT port on 127.0.0.1; 0 picks a free one, or reuses the one an earlier run on "
+                    + "--data-dir used (default: ${DEFAULT-VALUE}).")
     int port;
 
     @Option(names = "--controller-port", defaultValue = "0",
