@@ -5,6 +5,8 @@ import org.hemastream.cli.LoadTestCommand;
 import org.hemastream.cli.RunCommand;
 import org.hemastream.diagnosis.training.EvaluateDiagnosisCommand;
 import org.hemastream.diagnosis.training.TrainDiagnosisCommand;
+import org.hemastream.faults.PoisonCommand;
+import org.hemastream.faults.VerifyOutputsCommand;
 import org.hemastream.inference.bench.BenchCellsCommand;
 import org.hemastream.kafka.BrokerCommand;
 import org.hemastream.sim.BuildDemoPackCommand;
@@ -24,7 +26,7 @@ import picocli.CommandLine.Spec;
         description = "Streaming hematology: cell-image classification, blast alerts and diagnostic scores on Kafka.",
         subcommands = {RunCommand.class, DemoCommand.class, BrokerCommand.class, SimulateCommand.class, LoadTestCommand.class,
                 EvaluateCellsCommand.class, CalibrateCellsCommand.class, BenchCellsCommand.class, BuildDemoPackCommand.class,
-                TrainDiagnosisCommand.class, EvaluateDiagnosisCommand.class,
+                TrainDiagnosisCommand.class, EvaluateDiagnosisCommand.class, VerifyOutputsCommand.class, PoisonCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
