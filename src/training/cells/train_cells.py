@@ -344,14 +344,18 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=os.path.join(REPO, "..", "shared", "datasets"))
     ap.add_argument("--out", default=os.path.join(REPO, "target", "cell-model"))
-    ap.add_argument("--epochs", type=int, default=24)
-    ap.add_argument("--samples-per-epoch", type=int, default=16384)
+    ap.add_argument("--epochs", type=int, default=16)
+    ap.add_argument("--samples-per-epoch", type=int, default=12288)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=20261126)
     ap.add_argument("--version", default="cellnet-2.0.0")
     ap.add_argument("--resume", action="store_true", help="continue from --out/checkpoint.pt")
+    ap.add_argument("--init", default=None,
+                    help="start from these weights (a checkpoint.pt or state dict of an earlier run) with a fresh "
+                         "schedule: a warm restart, to extend a run that fit the time it had")
+    ap.add_argument("--warmup-steps", type=int, default=300)
     ap.add_argument("--smoke", action="store_true", help="tiny run to prove the pipeline works (CI)")
     ap.add_argument("--parity-out", default=None,
                     help="write ~10 held-out test images per class + this model's outputs (Java parity test)")
@@ -412,10 +416,14 @@ def main():
 
     net = CellNet(len(types), [len(v) for v in ATTRIBUTE_VALUES.values()])
     say(f"model: {sum(p.numel() for p in net.parameters()) / 1e6:.2f} M parameters")
+    if args.init:
+        init = torch.load(args.init)
+        net.load_state_dict(init["net"] if "net" in init else init)
+        say(f"initialised from {args.init} (warm restart)")
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=5e-4)
     steps_per_epoch = args.samples_per_epoch // args.batch
     total = steps_per_epoch * args.epochs
-    warm = min(300, total // 10)
+    warm = min(args.warmup_steps, total // 10)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: (s + 1) / warm if s < warm else 0.5 * (1 + math.cos(math.pi * (s - warm) / max(1, total - warm))))
     gen = torch.Generator().manual_seed(args.seed)
@@ -502,6 +510,7 @@ def main():
         "trainCellsPerType": {types[c]: counts[c] for c in range(len(types))},
         "epochs": args.epochs, "bestEpoch": best_epoch, "samplesPerEpoch": args.samples_per_epoch, "seed": args.seed,
         "apparentSizeRange": list(APPARENT_SIZE_RANGE),
+        "warmRestartFrom": os.path.basename(args.init) if args.init else None, "lr": args.lr,
         "selection": "epoch by worst source's val blast recall at the specificity target + mean val macro-F1; "
                      "blast threshold: lowest at which every val source meets its specificity target",
         "valBlastAtThreshold": at_t, "leaveOneSourceOut": loso,
@@ -518,7 +527,20 @@ def main():
         write_parity_sample(net, args, lm)
 
 
-def export_onnx(net, path, types, threshold, version, summary, slide_rule):
+def finite_json(o):
+    """JSON with NaN (a metric with no cells to measure on) written as null: strict parsers refuse NaN."""
+    def clean(v):
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [clean(x) for x in v]
+        return v
+    return json.dumps(clean(o), allow_nan=False)
+
+
+def export_onnx(net, path, types, threshold, version, summary, slide_rule=None, extra=None):
     import onnx
     model = Exported(net).eval()
     dummy = torch.zeros(2, 3, INPUT_SIZE, INPUT_SIZE)
@@ -536,11 +558,13 @@ def export_onnx(net, path, types, threshold, version, summary, slide_rule):
         "hemastream.cell_types": json.dumps({"output": "cell_type", "classes": types}),
         "hemastream.attributes": json.dumps([{"name": a, "output": a, "values": v} for a, v in ATTRIBUTE_VALUES.items()]),
         "hemastream.thresholds": json.dumps({"blast": threshold}),
+        "hemastream.training_data": finite_json(summary),
+    }
+    if slide_rule is not None:
         # The per-slide alert rule the service uses by default (alerts.minBlastCells / alerts.minBlastFraction
         # override it): chosen on val slides, see choose_slide_rule.
-        "hemastream.slide_alert_rule": json.dumps(slide_rule),
-        "hemastream.training_data": json.dumps(summary),
-    }
+        meta["hemastream.slide_alert_rule"] = finite_json(slide_rule)
+    meta.update(extra or {})
     for k, v in meta.items():
         p = m.metadata_props.add(); p.key, p.value = k, v
     m.producer_name = "hemastream train_cells.py"

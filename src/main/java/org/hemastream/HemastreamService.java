@@ -82,10 +82,11 @@ public final class HemastreamService {
         ServiceConfig.InferenceConfig inf = config.inference();
         ClassifierConfig cc = ClassifierConfig.defaults().withModelPath(inf.model())
                 .withExecutionProvider(inf.executionProvider()).withThreads(inf.intraOpThreads(), 1)
-                .withImageLimits(inf.maxImageBytes(), inf.maxImagePixels());
+                .withImageLimits(inf.maxImageBytes(), inf.maxImagePixels()).withSiteProfile(inf.siteProfile());
         CellClassifier classifier = CellClassifier.open(cc);
-        log.info("cell model {} loaded from {} on {}", classifier.metadata().modelVersion(), classifier.source(),
-                classifier.executionProvider());
+        log.info("cell model {} loaded from {} on {} (SHA-256 {}); site profile: {}", classifier.metadata().modelVersion(),
+                classifier.source(), classifier.executionProvider(), classifier.modelSha256(),
+                inf.siteProfile() == null ? "none" : inf.siteProfile());
         return new OnnxBatchClassifier(classifier, new ImageDecoder(new ImageLimits(inf.maxImageBytes(), inf.maxImagePixels())));
     }
 

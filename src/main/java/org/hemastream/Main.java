@@ -5,10 +5,13 @@ import org.hemastream.cli.LoadTestCommand;
 import org.hemastream.cli.RunCommand;
 import org.hemastream.diagnosis.training.EvaluateDiagnosisCommand;
 import org.hemastream.diagnosis.training.TrainDiagnosisCommand;
+import org.hemastream.faults.PoisonCommand;
+import org.hemastream.faults.VerifyOutputsCommand;
 import org.hemastream.inference.bench.BenchCellsCommand;
 import org.hemastream.kafka.BrokerCommand;
 import org.hemastream.sim.BuildDemoPackCommand;
 import org.hemastream.sim.SimulateCommand;
+import org.hemastream.inference.calibration.CalibrateCellsCommand;
 import org.hemastream.inference.evaluation.EvaluateCellsCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,8 +25,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "hemastream", mixinStandardHelpOptions = true, version = "hemastream 0.1.0",
         description = "Streaming hematology: cell-image classification, blast alerts and diagnostic scores on Kafka.",
         subcommands = {RunCommand.class, DemoCommand.class, BrokerCommand.class, SimulateCommand.class, LoadTestCommand.class,
-                EvaluateCellsCommand.class, BenchCellsCommand.class, BuildDemoPackCommand.class,
-                TrainDiagnosisCommand.class, EvaluateDiagnosisCommand.class,
+                EvaluateCellsCommand.class, CalibrateCellsCommand.class, BenchCellsCommand.class, BuildDemoPackCommand.class,
+                TrainDiagnosisCommand.class, EvaluateDiagnosisCommand.class, VerifyOutputsCommand.class, PoisonCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -167,7 +167,7 @@ public final class DemoCommand implements Callable<Integer> {
             if (stage.equals("preliminary")) {
                 v.preliminaryLatency = latencyMs + " ms";
             } else {
-                v.finalBlasts = e.get("blastCount").asInt();
+                v.finalBlasts = e.get("blastCount").asInt() + e.path("promyelocyteCount").asInt();
                 v.finalPercent = String.format(Locale.ROOT, "%.1f %%", e.get("blastPercent").asDouble());
             }
             StringBuilder cells = new StringBuilder();
@@ -179,11 +179,11 @@ public final class DemoCommand implements Callable<Integer> {
                 }
                 String truth = specimen == null ? "?" : specimen.cellById(c.get("cellId").asText())
                         .map(SpecimenCell::label).orElse("?");
-                cells.append(String.format(Locale.ROOT, " %s p=%.2f (truth: %s)", c.get("cellId").asText(),
-                        c.get("probability").asDouble(), truth));
+                cells.append(String.format(Locale.ROOT, " %s %s p=%.2f (truth: %s)", c.get("cellId").asText(),
+                        c.path("cellType").asText("blast"), c.get("probability").asDouble(), truth));
             }
-            out.printf(Locale.ROOT, "  ALERT %-11s %-16s %3d blast(s) of %3d cells (%5.1f %%) CBC flags %s, %s after capture%n       %s%n",
-                    stage, r.key(), e.get("blastCount").asInt(), e.get("classifiedCells").asInt(),
+            out.printf(Locale.ROOT, "  ALERT %-11s %-16s %3d blast(s) + %d abnormal promyelocyte(s) of %3d cells (%5.1f %%) CBC flags %s, %s after capture%n       %s%n",
+                    stage, r.key(), e.get("blastCount").asInt(), e.path("promyelocyteCount").asInt(), e.get("classifiedCells").asInt(),
                     e.get("blastPercent").asDouble(), e.get("cbcFlags"), latencyMs + " ms", cells.toString().trim());
         } else if (r.topic().equals(config.topics().diagnosticScores())) {
             String stage = e.get("stage").asText();

@@ -30,6 +30,7 @@ public final class Defaults {
         d.put("topics.partitions", new String[]{"3", "partitions when the service creates missing topics (inputs must be co-partitioned)"});
         d.put("topics.replicationFactor", new String[]{"1", "replication factor when the service creates missing topics"});
         d.put("inference.modelPath", new String[]{"", "path of the cell-classifier ONNX model; empty = the reference model in the jar"});
+        d.put("inference.siteProfile", new String[]{"", "site profile JSON written by calibrate-cells (blast threshold and slide rule for this lab), bound to the model's SHA-256; empty = none"});
         d.put("inference.executionProvider", new String[]{"cpu", "cpu, cuda, or auto (CUDA when present, else CPU); CUDA needs the -Pgpu build"});
         d.put("inference.sessions", new String[]{"2", "batches classified in parallel on the inference worker pool"});
         d.put("inference.intraOpThreads", new String[]{"1", "ONNX Runtime intra-op threads per batch"});
@@ -47,7 +48,9 @@ public final class Defaults {
         d.put("specimen.maxCellsPerSlide", new String[]{"2000", "a slide with more cells closes its specimen as partial (the extra cell is dead-lettered LIMIT_EXCEEDED)"});
         d.put("specimen.maxSlides", new String[]{"8", "a specimen with more slides closes as partial (LIMIT_EXCEEDED)"});
         d.put("specimen.maxAgeMillis", new String[]{"86400000", "a specimen open longer than this closes as partial (ms)"});
-        d.put("alerts.minBlastCells", new String[]{"1", "blast cells on a slide that raise an alert"});
+        d.put("alerts.minBlastCells", new String[]{"", "cells flagged blast on a slide that raise an alert; empty = the site profile's or model's slide rule (1 for a model without one)"});
+        d.put("alerts.minBlastFraction", new String[]{"", "fraction (0..1) of a slide's classified cells that must be flagged blast to raise an alert; empty = the site profile's or model's slide rule (0 for a model without one)"});
+        d.put("alerts.promyelocyteExcessFraction", new String[]{"0.05", "possible APL: a slide also raises an alert when at least 3 cells and this fraction (0..1) of its classified cells are promyelocytes (flagged, or top type promyelocyte at P >= 0.5); 0 = off"});
         d.put("diagnosis.model", new String[]{"", "diagnostic model: a folder with diagnostic-model.txt + .json, or the .txt (sidecar beside it); empty = the reference model in the jar"});
         d.put("diagnosis.topFeatures", new String[]{"5", "contributing features reported per leading class in each diagnostic score"});
         d.put("deadLetters.maxMessageBytes", new String[]{"1000000", "largest dead-letter message; the original is truncated (and marked) to fit"});

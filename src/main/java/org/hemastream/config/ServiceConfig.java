@@ -50,9 +50,11 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
      * @param model        the ONNX model, or null for the reference model in the jar
      * @param sessions     batches classified in parallel on the worker pool
      * @param maxBatchDelay how long the oldest cell of a batch may wait for the batch to fill
+     * @param siteProfile  a site profile from calibrate-cells, or null
      */
     public record InferenceConfig(Path model, ExecutionProvider executionProvider, int sessions, int intraOpThreads,
-                                  int maxBatch, Duration maxBatchDelay, int maxImageBytes, long maxImagePixels) {
+                                  int maxBatch, Duration maxBatchDelay, int maxImageBytes, long maxImagePixels,
+                                  Path siteProfile) {
     }
 
     /** Backpressure on cells in flight: pause the input partitions above highMark, resume below lowMark. */
@@ -62,7 +64,15 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
     public record SpecimenConfig(Duration maxIdle, int recentlyClosed, int maxCellsPerSlide, int maxSlides, Duration maxAge) {
     }
 
-    public record AlertsConfig(int minBlastCells) {
+    /**
+     * Overrides of the slide alert rule; null = not configured (the site profile's or model's rule applies).
+     *
+     * @param minBlastCells    flagged cells a slide needs, or null
+     * @param minBlastFraction fraction of classified cells that must be flagged, or null
+     * @param promyelocyteExcessFraction fraction of classified cells that are confident promyelocytes that pages
+     *                                   (possible APL); 0 = off
+     */
+    public record AlertsConfig(Integer minBlastCells, Double minBlastFraction, double promyelocyteExcessFraction) {
     }
 
     /**
@@ -84,6 +94,11 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
         Path model = modelPath == null ? null : Path.of(modelPath);
         if (model != null && !Files.isReadable(model)) {
             throw new ConfigException("inference.modelPath", "file " + model + " does not exist or is not readable");
+        }
+        String profilePath = s.stringOrNull("inference.siteProfile");
+        Path siteProfile = profilePath == null ? null : Path.of(profilePath);
+        if (siteProfile != null && !Files.isReadable(siteProfile)) {
+            throw new ConfigException("inference.siteProfile", "file " + siteProfile + " does not exist or is not readable");
         }
         String diagnosisPath = s.stringOrNull("diagnosis.model");
         Path diagnosisModel = diagnosisPath == null ? null : Path.of(diagnosisPath);
@@ -114,12 +129,16 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
                         s.integer("inference.sessions", 1, 64), s.integer("inference.intraOpThreads", 1, 256),
                         maxBatch, s.millis("inference.maxBatchDelayMillis", 0, 60_000),
                         s.integer("inference.maxImageBytes", 1024, 64 * 1024 * 1024),
-                        s.integer("inference.maxImagePixels", 64 * 64, 100_000_000)),
+                        s.integer("inference.maxImagePixels", 64 * 64, 100_000_000), siteProfile),
                 new FlowConfig(high, low, s.millis("flow.commitIntervalMillis", 10, 600_000)),
                 new SpecimenConfig(s.millis("specimen.maxIdleMillis", 1_000, 7L * 24 * 3600 * 1000),
                         s.integer("specimen.recentlyClosed", 0, 10_000_000), s.integer("specimen.maxCellsPerSlide", 1, 100_000),
                         s.integer("specimen.maxSlides", 1, 1000), s.millis("specimen.maxAgeMillis", 1_000, 365L * 24 * 3600 * 1000)),
-                new AlertsConfig(s.integer("alerts.minBlastCells", 1, 10_000)),
+                new AlertsConfig(s.stringOrNull("alerts.minBlastCells") == null ? null
+                        : s.integer("alerts.minBlastCells", 1, 10_000),
+                        s.stringOrNull("alerts.minBlastFraction") == null ? null
+                                : s.decimal("alerts.minBlastFraction", 0, 1),
+                        s.decimal("alerts.promyelocyteExcessFraction", 0, 1)),
                 new DiagnosisConfig(diagnosisModel, s.integer("diagnosis.topFeatures", 0, 1000)),
                 new DeadLetterConfig(s.integer("deadLetters.maxMessageBytes", 4096, 100 * 1024 * 1024)),
                 new HttpConfig(s.string("http.host"), s.integer("http.port", 0, 65535)),

@@ -33,12 +33,15 @@ public final class EventWriter {
         ObjectNode n = header("blast-alert");
         n.put("alertId", a.alertId()).put("specimenId", a.specimenId()).put("slideId", a.slideId())
                 .put("stage", a.stage().wireName()).put("blastCount", a.blastCount())
+                .put("promyelocyteCount", a.promyelocyteCount()).put("slideRuleMet", a.slideRuleMet())
+                .put("promyelocyteExcess", a.promyelocyteExcess())
                 .put("classifiedCells", a.classifiedCells())
                 .put("blastPercent", Math.round(a.blastPercent() * 100) / 100.0)
                 .put("threshold", a.threshold());
         ArrayNode cells = n.putArray("blastCells");
         for (BlastAlert.BlastCell c : a.blastCells()) {
-            ObjectNode cn = cells.addObject().put("cellId", c.cellId()).put("probability", round(c.probability()));
+            ObjectNode cn = cells.addObject().put("cellId", c.cellId()).put("probability", round(c.probability()))
+                    .put("cellType", c.cellType()).put("flagged", c.flagged());
             if (c.capturedAt() != null) {
                 cn.put("capturedAt", time(c.capturedAt()));
             }

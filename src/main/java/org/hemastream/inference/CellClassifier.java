@@ -50,10 +50,14 @@ public final class CellClassifier implements AutoCloseable {
     private final String source;
     private final int blastIndex;
     private final double blastThreshold;
+    private final String modelSha256;
+    private final SiteProfile siteProfile;
     private final ThreadLocal<FloatBuffer> inputBuffers = new ThreadLocal<>();
 
     private CellClassifier(OrtEnvironment env, OrtSession session, CellModelMetadata metadata,
-                           ExecutionProvider provider, String source) {
+                           ExecutionProvider provider, String source, String modelSha256, SiteProfile siteProfile) {
+        this.modelSha256 = modelSha256;
+        this.siteProfile = siteProfile;
         this.env = env;
         this.session = session;
         this.metadata = metadata;
@@ -98,14 +102,24 @@ public final class CellClassifier implements AutoCloseable {
             CellModelMetadata metadata = CellModelMetadata.fromCustomMetadata(
                     opened.session.getMetadata().getCustomMetadata());
             checkAgainstGraph(metadata, opened.session);
-            CellClassifier classifier = new CellClassifier(env, opened.session, metadata, opened.provider, source);
+            String sha256 = sha256(model);
+            SiteProfile profile = null;
+            if (config.siteProfile() != null) {
+                profile = SiteProfile.read(config.siteProfile());
+                metadata = profile.applyTo(metadata, sha256);
+                log.info("site profile {} in force (calibrated {} for {}): blast threshold {}, slide rule {}",
+                        config.siteProfile(), profile.json().getString("createdAt", "?"), profile.parentModelVersion(),
+                        profile.blastThreshold(), metadata.slideAlertRule());
+            }
+            CellClassifier classifier = new CellClassifier(env, opened.session, metadata, opened.provider, source,
+                    sha256, profile);
             log.info("cell model {} loaded from {}: {} cell types, {} attributes, input {}x{}, provider {}, "
                             + "intra-op threads {}, blast threshold {}", metadata.modelVersion(), source,
                     metadata.cellTypes().size(), metadata.attributes().size(), metadata.input().width(),
                     metadata.input().height(), opened.provider, config.intraOpThreads(),
                     metadata.blastThreshold().isPresent() ? metadata.blastThreshold().getAsDouble() : "none");
             return classifier;
-        } catch (RuntimeException | OrtException e) {
+        } catch (RuntimeException | OrtException | IOException e) {
             opened.session.close();
             throw e;
         }
@@ -198,7 +212,26 @@ public final class CellClassifier implements AutoCloseable {
         }
     }
 
-    /** The model's self-description. */
+    /** SHA-256 (hex) of the model file as loaded: what a site profile is bound to. */
+    public String modelSha256() {
+        return modelSha256;
+    }
+
+    /** The site profile applied to the model, or null. */
+    public SiteProfile siteProfile() {
+        return siteProfile;
+    }
+
+    /** Lower-case hex SHA-256. */
+    public static String sha256(byte[] bytes) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    /** The model's self-description (with the site profile applied, when one is). */
     public CellModelMetadata metadata() {
         return metadata;
     }

@@ -29,10 +29,12 @@ import io.vertx.core.json.JsonObject;
  * @param attributes     morphological attributes, each one output of probabilities over its values
  * @param thresholds     per-class decision thresholds on probability, e.g. {@code blast -> 0.15}
  * @param trainingData   the model's training summary, raw JSON
+ * @param slideAlertRule the per-slide alert rule the model ships ({@value #KEY_SLIDE_ALERT_RULE}, optional:
+ *                       {@link SlideAlertRule#DEFAULT} when absent), or the one a site profile replaced it with
  */
 public record CellModelMetadata(String modelVersion, InputSpec input, Normalization normalization,
                                 String cellTypeOutput, List<String> cellTypes, List<AttributeSpec> attributes,
-                                Map<String, Double> thresholds, String trainingData) {
+                                Map<String, Double> thresholds, String trainingData, SlideAlertRule slideAlertRule) {
 
     public static final String CONTRACT = "cell-classifier/1";
     public static final String KEY_CONTRACT = "hemastream.contract";
@@ -43,6 +45,8 @@ public record CellModelMetadata(String modelVersion, InputSpec input, Normalizat
     public static final String KEY_ATTRIBUTES = "hemastream.attributes";
     public static final String KEY_THRESHOLDS = "hemastream.thresholds";
     public static final String KEY_TRAINING_DATA = "hemastream.training_data";
+    /** Optional: the per-slide alert rule chosen with the model, JSON (see {@link SlideAlertRule}). */
+    public static final String KEY_SLIDE_ALERT_RULE = "hemastream.slide_alert_rule";
     /** Every key the contract requires, in the order they are checked. */
     public static final List<String> REQUIRED_KEYS = List.of(KEY_CONTRACT, KEY_MODEL_VERSION, KEY_INPUT,
             KEY_NORMALIZATION, KEY_CELL_TYPES, KEY_ATTRIBUTES, KEY_THRESHOLDS, KEY_TRAINING_DATA);
@@ -85,10 +89,66 @@ public record CellModelMetadata(String modelVersion, InputSpec input, Normalizat
         }
     }
 
+    /**
+     * When a slide's cells flagged blast page a hematologist: at least {@code minBlastCells} flagged cells
+     * and at least {@code minBlastFraction} of the slide's classified cells.
+     *
+     * @param minBlastCells    flagged cells needed, &gt;= 1
+     * @param minBlastFraction fraction of classified cells that must be flagged, 0..1
+     * @param origin           where the rule comes from, for the start-up log (e.g. the model's metadata)
+     * @param evidence         what the rule was chosen on and how it did there (the metadata's other
+     *                         fields, raw JSON; {@code {}} when none)
+     */
+    public record SlideAlertRule(int minBlastCells, double minBlastFraction, String origin, String evidence) {
+
+        /** The rule of a model without {@value #KEY_SLIDE_ALERT_RULE}: one flagged cell pages. */
+        public static final SlideAlertRule DEFAULT = new SlideAlertRule(1, 0.0,
+                "default (the model has no " + KEY_SLIDE_ALERT_RULE + ")", "{}");
+
+        public SlideAlertRule {
+            if (minBlastCells < 1) {
+                throw new IllegalArgumentException("minBlastCells must be >= 1, was " + minBlastCells);
+            }
+            if (!(minBlastFraction >= 0 && minBlastFraction <= 1)) {
+                throw new IllegalArgumentException("minBlastFraction must be in 0..1, was " + minBlastFraction);
+            }
+        }
+
+        /** Whether {@code flagged} of {@code classified} cells meet the rule. */
+        public boolean met(int flagged, int classified) {
+            // flagged / classified >= fraction, computed as train_cells.py does when it chooses the rule
+            return flagged >= minBlastCells && classified > 0 && (double) flagged / classified >= minBlastFraction;
+        }
+
+        @Override
+        public String toString() {
+            return "minBlastCells=" + minBlastCells + " minBlastFraction=" + minBlastFraction + " (" + origin + ")";
+        }
+    }
+
     public CellModelMetadata {
         cellTypes = List.copyOf(cellTypes);
         attributes = List.copyOf(attributes);
         thresholds = Map.copyOf(thresholds);
+        java.util.Objects.requireNonNull(slideAlertRule, "slideAlertRule");
+    }
+
+    /**
+     * The same model with another blast threshold and slide rule (a site profile's calibration).
+     *
+     * @throws IllegalArgumentException when the model has no blast class or the threshold is not in 0..1
+     */
+    public CellModelMetadata withBlastCalibration(double blastThreshold, SlideAlertRule rule) {
+        if (cellTypeIndex(BLAST) < 0) {
+            throw new IllegalArgumentException("the model has no '" + BLAST + "' class to calibrate");
+        }
+        if (!(blastThreshold >= 0 && blastThreshold <= 1)) {
+            throw new IllegalArgumentException("blast threshold must be in 0..1, was " + blastThreshold);
+        }
+        Map<String, Double> t = new LinkedHashMap<>(thresholds);
+        t.put(BLAST, blastThreshold);
+        return new CellModelMetadata(modelVersion, input, normalization, cellTypeOutput, cellTypes, attributes, t,
+                trainingData, rule);
     }
 
     /** Index of {@code cellType} in {@link #cellTypes()}, or -1 when the model has no such class. */
@@ -128,8 +188,32 @@ public record CellModelMetadata(String modelVersion, InputSpec input, Normalizat
         Map<String, Double> thresholds = parseThresholds(object(custom, KEY_THRESHOLDS), classes);
         String trainingData = required(custom, KEY_TRAINING_DATA);
         parseJson(KEY_TRAINING_DATA, trainingData);
+        SlideAlertRule rule = custom.containsKey(KEY_SLIDE_ALERT_RULE)
+                ? parseSlideAlertRule(object(custom, KEY_SLIDE_ALERT_RULE), version) : SlideAlertRule.DEFAULT;
         return new CellModelMetadata(version, input, normalization, typeOutput, classes, attributes, thresholds,
-                trainingData);
+                trainingData, rule);
+    }
+
+    /**
+     * {@code {"minBlastCells": 3, "minBlastFraction": 0.01, ...}}: minBlastCells an integer &gt;= 1,
+     * minBlastFraction a number in 0..1 (absent = 0); other fields (how the rule was chosen) are kept as evidence.
+     */
+    private static SlideAlertRule parseSlideAlertRule(JsonObject o, String version) {
+        Object cells = o.getValue("minBlastCells");
+        if (!(cells instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.doubleValue() < 1
+                || n.doubleValue() > 1_000_000) {
+            throw new InvalidModelMetadataException(KEY_SLIDE_ALERT_RULE,
+                    "minBlastCells must be an integer >= 1, was " + cells);
+        }
+        Object fraction = o.getValue("minBlastFraction", 0.0);
+        if (!(fraction instanceof Number f) || !(f.doubleValue() >= 0 && f.doubleValue() <= 1)) {
+            throw new InvalidModelMetadataException(KEY_SLIDE_ALERT_RULE,
+                    "minBlastFraction must be a number in 0..1, was " + fraction);
+        }
+        JsonObject evidence = o.copy();
+        evidence.remove("minBlastCells");
+        evidence.remove("minBlastFraction");
+        return new SlideAlertRule(n.intValue(), f.doubleValue(), "model metadata of " + version, evidence.encode());
     }
 
     private static InputSpec parseInput(JsonObject o) {

@@ -18,9 +18,10 @@ import java.util.Objects;
  *                          default
  * @param maxImageBytes     largest accepted encoded image, bytes, &gt;= 1
  * @param maxImagePixels    largest accepted width x height, pixels, &gt;= 1
+ * @param siteProfile       a {@link SiteProfile} to apply to the model (blast threshold, slide rule), or null
  */
 public record ClassifierConfig(Path modelPath, ExecutionProvider executionProvider, int intraOpThreads,
-                               int interOpThreads, long maxImageBytes, long maxImagePixels) {
+                               int interOpThreads, long maxImageBytes, long maxImagePixels, Path siteProfile) {
 
     public static final String KEY_MODEL_PATH = "inference.modelPath";
     public static final String KEY_EXECUTION_PROVIDER = "inference.executionProvider";
@@ -54,25 +55,31 @@ public record ClassifierConfig(Path modelPath, ExecutionProvider executionProvid
     /** The reference model on the CPU, one intra-op and one inter-op thread, default image limits. */
     public static ClassifierConfig defaults() {
         return new ClassifierConfig(null, DEFAULT_EXECUTION_PROVIDER, DEFAULT_INTRA_OP_THREADS,
-                DEFAULT_INTER_OP_THREADS, DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGE_PIXELS);
+                DEFAULT_INTER_OP_THREADS, DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGE_PIXELS, null);
     }
 
     public ClassifierConfig withModelPath(Path path) {
         return new ClassifierConfig(path, executionProvider, intraOpThreads, interOpThreads, maxImageBytes,
-                maxImagePixels);
+                maxImagePixels, siteProfile);
     }
 
     public ClassifierConfig withExecutionProvider(ExecutionProvider provider) {
         return new ClassifierConfig(modelPath, Objects.requireNonNull(provider, KEY_EXECUTION_PROVIDER),
-                intraOpThreads, interOpThreads, maxImageBytes, maxImagePixels);
+                intraOpThreads, interOpThreads, maxImageBytes, maxImagePixels, siteProfile);
     }
 
     public ClassifierConfig withThreads(int intraOp, int interOp) {
-        return new ClassifierConfig(modelPath, executionProvider, intraOp, interOp, maxImageBytes, maxImagePixels);
+        return new ClassifierConfig(modelPath, executionProvider, intraOp, interOp, maxImageBytes, maxImagePixels, siteProfile);
     }
 
     public ClassifierConfig withImageLimits(long maxBytes, long maxPixels) {
-        return new ClassifierConfig(modelPath, executionProvider, intraOpThreads, interOpThreads, maxBytes, maxPixels);
+        return new ClassifierConfig(modelPath, executionProvider, intraOpThreads, interOpThreads, maxBytes, maxPixels, siteProfile);
+    }
+
+    /** With a site profile to apply (null = none). */
+    public ClassifierConfig withSiteProfile(Path profile) {
+        return new ClassifierConfig(modelPath, executionProvider, intraOpThreads, interOpThreads, maxImageBytes,
+                maxImagePixels, profile);
     }
 
     /** The image bounds as the decoder takes them. */

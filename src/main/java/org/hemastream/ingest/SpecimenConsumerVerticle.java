@@ -134,8 +134,11 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
                 topics.captures(), Set.of("cell-image", "slide-complete")), config.inference().maxImageBytes()),
                 inputPartitions, metrics);
         ServiceConfig.SpecimenConfig sc = config.specimen();
+        BlastRule rule = BlastRule.resolve(classifier.metadata().slideAlertRule(), config.alerts().minBlastCells(),
+                config.alerts().minBlastFraction(), config.alerts().promyelocyteExcessFraction());
+        log.info("slide alert rule in force: {}; blast threshold {}", rule, classifier.blastThreshold());
         book = new SpecimenBook(new SpecimenBook.Policy(sc.maxIdle(), classifier.blastThreshold(), sc.recentlyClosed(),
-                sc.maxCellsPerSlide(), sc.maxSlides(), sc.maxAge()), new BlastRule(config.alerts().minBlastCells()));
+                sc.maxCellsPerSlide(), sc.maxSlides(), sc.maxAge()), rule);
         cycle = new TransactionCycle(new TransactionCycle.Policy(config.flow().commitInterval(),
                 config.processing().commitRecords()));
         encoder = new OutputEncoder(config);

@@ -22,12 +22,17 @@ import picocli.CommandLine.Spec;
  *
  * <p>Standard output carries exactly one line, {@code bootstrap.servers=<host:port>}, once the
  * broker answers and the topics exist, so scripts can read it; logs go to standard error. A
- * shutdown hook stops the broker and deletes its data: nothing survives a restart.
+ * shutdown hook stops the broker. Without {@code --data-dir} its data is deleted on exit; with it the
+ * data is kept, and a broker started again on that directory (after a stop or a {@code kill -9})
+ * restarts on its own log at the same address — what the fault suite needs to take a broker away
+ * and bring it back.
  */
 @Command(name = "broker", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run a single-node Apache Kafka broker (KRaft) in this JVM on 127.0.0.1, "
                 + "with hemastream's topics, until Ctrl-C or SIGTERM.",
-                "Prints one line to stdout: bootstrap.servers=<host:port>. Data is deleted on exit."})
+                "Prints one line to stdout: bootstrap.servers=<host:port>.",
+                "Data is deleted on exit, unless --data-dir is given: then it is kept, and a broker started again on the "
+                        + "same directory restarts on its data, on the ports the earlier run used."})
 public final class BrokerCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(BrokerCommand.class);
@@ -40,8 +45,19 @@ public final class BrokerCommand implements Callable<Integer> {
     int partitions;
 
     @Option(names = "--port", defaultValue = "0",
-            description = "PLAINTEXT port on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+            description = "PLAINTEXT port on 127.0.0.1; 0 picks a free one, or reuses the one an earlier run on "
+                    + "--data-dir used (default: ${DEFAULT-VALUE}).")
     int port;
+
+    @Option(names = "--controller-port", defaultValue = "0",
+            description = "CONTROLLER (KRaft quorum) port on 127.0.0.1; 0 picks a free one, or reuses the one "
+                    + "an earlier run on --data-dir used (default: ${DEFAULT-VALUE}).")
+    int controllerPort;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Keep the broker's log and configuration in DIR and keep them on exit; "
+                    + "restart on them when DIR holds an earlier run's data (default: a temporary directory, deleted).")
+    java.nio.file.Path dataDir;
 
     @Option(names = "--message-max-bytes", defaultValue = "" + EmbeddedKafkaBroker.Settings.DEFAULT_MESSAGE_MAX_BYTES,
             description = "Largest record batch the broker accepts, bytes (default: ${DEFAULT-VALUE}).")
@@ -56,7 +72,9 @@ public final class BrokerCommand implements Callable<Integer> {
         EmbeddedKafkaBroker.Settings settings = EmbeddedKafkaBroker.Settings.defaults()
                 .withPort(port)
                 .withNumPartitions(partitions)
-                .withMessageMaxBytes(messageMaxBytes);
+                .withMessageMaxBytes(messageMaxBytes)
+                .withControllerPort(controllerPort)
+                .withDataDir(dataDir);
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(settings);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

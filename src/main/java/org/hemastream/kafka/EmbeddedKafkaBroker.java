@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * <p>It is Apache Kafka's own server, not a fake: storage is formatted with {@code kafka-storage}'s
  * logic ({@link StorageTool}) and the node is a {@link KafkaRaftServer}. It listens only on 127.0.0.1
  * (PLAINTEXT for clients, CONTROLLER for the quorum), keeps its log in a temporary directory that
- * {@link #close()} deletes, and uses replication factor 1 everywhere, so it is for development and
+ * {@link #close()} deletes — or in a given data directory that it keeps and restarts on, on the same
+ * ports (so a broker process can be killed and restarted as a real one would), and uses replication factor 1 everywhere, so it is for development and
  * tests only — durability and availability are those of one process.
  *
  * <p>Threading: {@link #start} blocks until the broker answers {@code describeCluster} (a few
@@ -62,9 +63,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @param messageMaxBytes  largest record batch the broker accepts ({@code message.max.bytes})
      * @param startTimeout     how long {@link #start} waits for the broker to answer
      * @param overrides        further broker properties, applied last (they win)
+     * @param dataDir          where the broker keeps its log and configuration, kept on {@link #close()};
+     *                         a directory formatted by an earlier run is restarted on, not reformatted.
+     *                         null = a temporary directory deleted on close
+     * @param controllerPort   CONTROLLER (KRaft quorum) port on 127.0.0.1; 0 picks a free one, or the
+     *                         one an earlier run on {@code dataDir} used
      */
     public record Settings(int port, int numPartitions, int messageMaxBytes, Duration startTimeout,
-                           Map<String, String> overrides) {
+                           Map<String, String> overrides, Path dataDir, int controllerPort) {
 
         /** Kafka's own default for {@code message.max.bytes}: 1 MiB plus record-batch overhead. */
         public static final int DEFAULT_MESSAGE_MAX_BYTES = 1_048_588;
@@ -84,6 +90,26 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 throw new IllegalArgumentException("startTimeout must be positive, was " + startTimeout);
             }
             overrides = Map.copyOf(overrides);
+            if (controllerPort < 0 || controllerPort > 65_535) {
+                throw new IllegalArgumentException("controller port must be 0 (any free port) or 1..65535, was " + controllerPort);
+            }
+            if (port != 0 && port == controllerPort) {
+                throw new IllegalArgumentException("port and controller port must differ, both were " + port);
+            }
+        }
+
+        public Settings(int port, int numPartitions, int messageMaxBytes, Duration startTimeout,
+                        Map<String, String> overrides) {
+            this(port, numPartitions, messageMaxBytes, startTimeout, overrides, null, 0);
+        }
+
+        /** Keeps the log in {@code dir} (created if missing) and restarts on it when it was formatted before. */
+        public Settings withDataDir(Path dir) {
+            return new Settings(port, numPartitions, messageMaxBytes, startTimeout, overrides, dir, controllerPort);
+        }
+
+        public Settings withControllerPort(int newPort) {
+            return new Settings(port, numPartitions, messageMaxBytes, startTimeout, overrides, dataDir, newPort);
         }
 
         /** Any free port, 3 partitions, Kafka's default message size, 60 s to start. */
@@ -92,25 +118,25 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
 
         public Settings withPort(int newPort) {
-            return new Settings(newPort, numPartitions, messageMaxBytes, startTimeout, overrides);
+            return new Settings(newPort, numPartitions, messageMaxBytes, startTimeout, overrides, dataDir, controllerPort);
         }
 
         public Settings withNumPartitions(int partitions) {
-            return new Settings(port, partitions, messageMaxBytes, startTimeout, overrides);
+            return new Settings(port, partitions, messageMaxBytes, startTimeout, overrides, dataDir, controllerPort);
         }
 
         public Settings withMessageMaxBytes(int bytes) {
-            return new Settings(port, numPartitions, bytes, startTimeout, overrides);
+            return new Settings(port, numPartitions, bytes, startTimeout, overrides, dataDir, controllerPort);
         }
 
         public Settings withStartTimeout(Duration timeout) {
-            return new Settings(port, numPartitions, messageMaxBytes, timeout, overrides);
+            return new Settings(port, numPartitions, messageMaxBytes, timeout, overrides, dataDir, controllerPort);
         }
 
         public Settings withOverride(String key, String value) {
             Map<String, String> merged = new HashMap<>(overrides);
             merged.put(key, value);
-            return new Settings(port, numPartitions, messageMaxBytes, startTimeout, merged);
+            return new Settings(port, numPartitions, messageMaxBytes, startTimeout, merged, dataDir, controllerPort);
         }
     }
 
@@ -118,13 +144,18 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final Path workDir;
     private final int port;
     private final Duration startupTime;
+    private final boolean keepData;
+    private final boolean restarted;
     private boolean closed;
 
-    private EmbeddedKafkaBroker(KafkaRaftServer server, Path workDir, int port, Duration startupTime) {
+    private EmbeddedKafkaBroker(KafkaRaftServer server, Path workDir, int port, Duration startupTime,
+                                boolean keepData, boolean restarted) {
         this.server = server;
         this.workDir = workDir;
         this.port = port;
         this.startupTime = startupTime;
+        this.keepData = keepData;
+        this.restarted = restarted;
     }
 
     /** Starts a broker with {@link Settings#defaults()}. */
@@ -156,17 +187,25 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private static EmbeddedKafkaBroker startOnce(Settings settings) {
         long started = System.nanoTime();
-        int port = settings.port() == 0 ? freePort() : settings.port();
-        Path workDir = createWorkDir();
+        boolean keepData = settings.dataDir() != null;
+        Path workDir = keepData ? createDataDir(settings.dataDir()) : createWorkDir();
+        Path configFile = workDir.resolve("server.properties");
+        Properties previous = keepData ? previousProperties(configFile) : new Properties();
+        // A restart on the same data keeps its address: the ports an earlier run used, unless given.
+        int port = settings.port() != 0 ? settings.port() : portOf(previous, "PLAINTEXT", 0);
+        port = port == 0 ? freePort() : port;
+        boolean restarted = Files.exists(workDir.resolve("logs").resolve("meta.properties"));
         KafkaRaftServer server = null;
         try {
-            int controllerPort = freePort();
+            int controllerPort = settings.controllerPort() != 0 ? settings.controllerPort() : portOf(previous, "CONTROLLER", 0);
+            controllerPort = controllerPort == 0 ? freePort() : controllerPort;
             Properties props = brokerProperties(settings, workDir.resolve("logs"), port, controllerPort);
-            Path configFile = workDir.resolve("server.properties");
             try (OutputStream out = Files.newOutputStream(configFile)) {
                 props.store(out, "hemastream embedded Kafka broker");
             }
-            formatStorage(configFile);
+            if (!restarted) {
+                formatStorage(configFile);
+            }
 
             server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
             server.startup();
@@ -174,12 +213,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             awaitAnswer(bootstrap, settings.startTimeout());
 
             Duration startupTime = Duration.ofNanos(System.nanoTime() - started);
-            log.info("embedded Kafka broker ready on {} in {} ms (log dir {})",
-                    bootstrap, startupTime.toMillis(), workDir);
-            return new EmbeddedKafkaBroker(server, workDir, port, startupTime);
+            log.info("embedded Kafka broker ready on {} in {} ms (log dir {}, {})",
+                    bootstrap, startupTime.toMillis(), workDir,
+                    restarted ? "restarted on its earlier data" : keepData ? "new, kept on exit" : "new, deleted on exit");
+            return new EmbeddedKafkaBroker(server, workDir, port, startupTime, keepData, restarted);
         } catch (IOException | RuntimeException e) {
             stopQuietly(server);
-            deleteRecursively(workDir);
+            if (!keepData) {
+                deleteRecursively(workDir);
+            }
             if (e instanceof IllegalStateException ise) {
                 throw ise;
             }
@@ -279,7 +321,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return startupTime;
     }
 
-    /** Stops the broker, releases its ports and deletes its log directory. Safe to call repeatedly. */
+    /** Whether this broker started on a data directory formatted by an earlier run. */
+    public boolean restarted() {
+        return restarted;
+    }
+
+    /** The directory holding the broker's log and {@code server.properties}. */
+    public Path dataDir() {
+        return workDir;
+    }
+
+    /**
+     * Stops the broker and releases its ports; deletes its log directory unless it was given one
+     * ({@link Settings#dataDir()}). Safe to call repeatedly.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -288,7 +343,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         closed = true;
         long started = System.nanoTime();
         stopQuietly(server);
-        deleteRecursively(workDir);
+        if (!keepData) {
+            deleteRecursively(workDir);
+        }
         log.info("embedded Kafka broker on {} stopped in {} ms",
                 bootstrapServers(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }
@@ -321,6 +378,42 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("no free port on " + HOST, e);
         }
+    }
+
+    private static Path createDataDir(Path dir) {
+        try {
+            return Files.createDirectories(dir).toAbsolutePath();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the Kafka data directory " + dir, e);
+        }
+    }
+
+    private static Properties previousProperties(Path configFile) {
+        Properties p = new Properties();
+        if (Files.exists(configFile)) {
+            try (var in = Files.newInputStream(configFile)) {
+                p.load(in);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + configFile, e);
+            }
+        }
+        return p;
+    }
+
+    /** The port of listener {@code name} in an earlier run's {@code listeners}, or {@code fallback}. */
+    static int portOf(Properties previous, String name, int fallback) {
+        for (String listener : previous.getProperty("listeners", "").split(",")) {
+            String prefix = name + "://";
+            if (listener.startsWith(prefix)) {
+                String address = listener.substring(prefix.length());
+                try {
+                    return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+                } catch (NumberFormatException e) {
+                    return fallback;
+                }
+            }
+        }
+        return fallback;
     }
 
     private static Path createWorkDir() {

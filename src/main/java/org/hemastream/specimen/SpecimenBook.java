@@ -179,9 +179,11 @@ public final class SpecimenBook {
         slide.classified.put(result.cellId(), result);
         slide.modelVersion = result.modelVersion();
         fx.cellResults.add(result);
-        if (result.blast()) {
-            slide.blasts.add(new BlastCell(result.cellId(), result.blastProbability(), result.capturedAt()));
-            if (rule.preliminaryDue(slide.blasts.size(), slide.preliminarySent)) {
+        BlastCell listed = rule.listed(result.cellId(), result.capturedAt(), result.blast(), result.probabilities(),
+                result.cellType(), result.probability());
+        if (listed != null) {
+            slide.blasts.add(listed);
+            if (rule.preliminaryDue(slide.blasts, slide.classified.size(), slide.preliminarySent)) {
                 slide.preliminarySent = true;
                 fx.alerts.add(rule.alert(BlastAlert.Stage.PRELIMINARY, facts(s, slide), slide.blasts, now));
             }
@@ -233,7 +235,7 @@ public final class SpecimenBook {
         }
         for (Specimen s : expired) {
             for (Slide slide : s.slides.values()) {
-                if (slide.completed() && !slide.finalSent && rule.finalDue(slide.blasts.size())) {
+                if (slide.completed() && !slide.finalSent && finalDue(slide)) {
                     emitFinal(s, slide, fx, now);
                 }
             }
@@ -351,7 +353,7 @@ public final class SpecimenBook {
                 "specimen closed: " + what));
         s.extraReasons.add("limit: " + what);
         for (Slide slide : s.slides.values()) {
-            if (slide.done() && !slide.finalSent && rule.finalDue(slide.blasts.size())) {
+            if (slide.done() && !slide.finalSent && finalDue(slide)) {
                 emitFinal(s, slide, fx, now);
             }
         }
@@ -382,13 +384,17 @@ public final class SpecimenBook {
     }
 
     private void finishSlideIfDone(Specimen s, Slide slide, Effects fx, Instant now) {
-        if (slide.done() && !slide.finalSent && rule.finalDue(slide.blasts.size())) {
+        if (slide.done() && !slide.finalSent && finalDue(slide)) {
             emitFinal(s, slide, fx, now);
         }
     }
 
+    private boolean finalDue(Slide slide) {
+        return rule.finalDue(slide.blasts, slide.classified.size(), slide.preliminarySent);
+    }
+
     private void emitFinal(Specimen s, Slide slide, Effects fx, Instant now) {
-        if (rule.preliminaryDue(slide.blasts.size(), slide.preliminarySent)) {
+        if (rule.preliminaryDue(slide.blasts, slide.classified.size(), slide.preliminarySent)) {
             slide.preliminarySent = true;
             fx.alerts.add(rule.alert(BlastAlert.Stage.PRELIMINARY, facts(s, slide), slide.blasts, now));
         }

@@ -33,7 +33,8 @@ public record SpecimenState(String specimenId, int partition, boolean closed, In
     }
 
     /**
-     * One slide: its cells classified or lost so far (in arrival order), the blast cells, the scanner's
+     * One slide: its cells classified or lost so far (in arrival order), the listed cells (flagged blasts and
+     * promyelocytes, each with its {@code cellType} and {@code flagged}, as the alert lists them), the scanner's
      * count once it completed the slide (-1 before), and which alert stages were issued.
      */
     public record SlideState(String slideId, List<CellResult> classified, List<String> lost, List<BlastCell> blasts,

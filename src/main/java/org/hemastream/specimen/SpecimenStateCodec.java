@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.hemastream.alerts.BlastRule;
 import org.hemastream.events.BlastAlert.BlastCell;
 import org.hemastream.events.CbcResult;
 import org.hemastream.events.CellResult;
@@ -17,13 +18,20 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The changelog's wire format of a {@link SpecimenState}: JSON with {@code stateVersion: 1}. Doubles
+ * The changelog's wire format of a {@link SpecimenState}: JSON with {@code stateVersion: 2}. Version 2 adds,
+ * to each listed cell of a slide, the type it is named ({@code cellType}: blast or promyelocyte) and whether
+ * P(blast) reached the threshold ({@code flagged}; false for a promyelocyte listed only by the
+ * promyelocyte-excess rule), so that a restored slide applies the slide alert rule and writes its alerts
+ * exactly as one that never left memory. Version 1 records (written before the cells work, when every
+ * listed cell was a flagged blast) are still read, their cells as flagged blasts. Doubles
  * round-trip exactly (Jackson writes the shortest representation), so outputs derived from a restored
  * specimen are identical to those of one that never left memory. Thread-safe.
  */
 public final class SpecimenStateCodec {
 
-    public static final int STATE_VERSION = 1;
+    public static final int STATE_VERSION = 2;
+    /** The first version: listed cells without {@code cellType} and {@code flagged} (all flagged blasts). */
+    static final int STATE_VERSION_1 = 1;
     private final ObjectMapper mapper = new ObjectMapper();
 
     public byte[] encode(SpecimenState s) {
@@ -47,6 +55,7 @@ public final class SpecimenStateCodec {
             for (BlastCell b : sl.blasts()) {
                 ObjectNode bn = blasts.addObject().put("cellId", b.cellId()).put("probability", b.probability());
                 putInstant(bn, "capturedAt", b.capturedAt());
+                bn.put("cellType", b.cellType()).put("flagged", b.flagged());
             }
         }
         try {
@@ -64,7 +73,8 @@ public final class SpecimenStateCodec {
         } catch (IOException e) {
             throw new IllegalArgumentException("not a specimen-state record: " + e.getMessage(), e);
         }
-        if (n == null || n.path("stateVersion").asInt(-1) != STATE_VERSION) {
+        int version = n == null ? -1 : n.path("stateVersion").asInt(-1);
+        if (version != STATE_VERSION && version != STATE_VERSION_1) {
             throw new IllegalArgumentException("unknown specimen-state version " + (n == null ? null : n.path("stateVersion")));
         }
         List<SpecimenState.SlideState> slides = new ArrayList<>();
@@ -75,7 +85,9 @@ public final class SpecimenStateCodec {
             o.path("lost").forEach(l -> lost.add(l.asText()));
             List<BlastCell> blasts = new ArrayList<>();
             o.path("blasts").forEach(b -> blasts.add(new BlastCell(b.path("cellId").asText(),
-                    b.path("probability").asDouble(), instant(b, "capturedAt"))));
+                    b.path("probability").asDouble(), instant(b, "capturedAt"),
+                    b.hasNonNull("cellType") ? b.get("cellType").asText() : BlastRule.BLAST,
+                    b.path("flagged").asBoolean(true))));
             slides.add(new SpecimenState.SlideState(o.path("slideId").asText(), classified, lost, blasts,
                     o.path("expectedCells").asInt(-1), o.path("preliminarySent").asBoolean(),
                     o.path("finalSent").asBoolean(), o.path("modelVersion").asText("")));

@@ -77,4 +77,24 @@ class ServiceConfigTest {
         assertThatThrownBy(() -> ServiceConfig.from(Settings.defaults().with(Map.of("instance.id", "a b"))))
                 .hasMessageContaining("instance.id");
     }
+
+    @Test
+    void alertRuleKeysAreUnsetByDefaultSoTheModelsRuleAppliesAndBadValuesNameTheKey() {
+        ServiceConfig c = ServiceConfig.from(Settings.defaults());
+        assertThat(c.alerts().minBlastCells()).isNull();
+        assertThat(c.alerts().minBlastFraction()).isNull();
+        assertThat(c.inference().siteProfile()).isNull();
+
+        ServiceConfig set = ServiceConfig.from(Settings.defaults().with(Map.of("alerts.minBlastCells", "3",
+                "alerts.minBlastFraction", "0.01")));
+        assertThat(set.alerts().minBlastCells()).isEqualTo(3);
+        assertThat(set.alerts().minBlastFraction()).isEqualTo(0.01);
+
+        assertThatThrownBy(() -> ServiceConfig.from(Settings.defaults().with(Map.of("alerts.minBlastFraction", "5"))))
+                .hasMessageContaining("alerts.minBlastFraction").hasMessageContaining("between 0");
+        assertThatThrownBy(() -> ServiceConfig.from(Settings.defaults().with(Map.of("alerts.minBlastCells", "0"))))
+                .hasMessageContaining("alerts.minBlastCells");
+        assertThatThrownBy(() -> ServiceConfig.from(Settings.defaults().with(Map.of("inference.siteProfile", "/nope.json"))))
+                .hasMessageContaining("inference.siteProfile");
+    }
 }

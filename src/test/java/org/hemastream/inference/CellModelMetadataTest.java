@@ -84,4 +84,59 @@ class CellModelMetadataTest {
                 .as("%s = %s", key, value)
                 .isInstanceOfSatisfying(InvalidModelMetadataException.class, e -> assertThat(e.key()).isEqualTo(key));
     }
+    @Test
+    void aModelWithoutASlideAlertRuleGetsTheOneCellDefault() {
+        CellModelMetadata md = CellModelMetadata.fromCustomMetadata(FixtureModel.metadata());
+
+        assertThat(md.slideAlertRule()).isEqualTo(CellModelMetadata.SlideAlertRule.DEFAULT);
+        assertThat(md.slideAlertRule().minBlastCells()).isEqualTo(1);
+        assertThat(md.slideAlertRule().minBlastFraction()).isZero();
+        assertThat(md.slideAlertRule().origin()).contains("default");
+    }
+
+    @Test
+    void theSlideAlertRuleIsReadWithItsEvidence() {
+        Map<String, String> m = FixtureModel.metadata();
+        m.put(CellModelMetadata.KEY_SLIDE_ALERT_RULE, "{\"minBlastCells\": 3, \"minBlastFraction\": 0.01, "
+                + "\"slideSensitivity\": 1.0, \"falseAlertRate\": 0.2, \"chosenOn\": \"DeepAPL val patients\"}");
+
+        CellModelMetadata.SlideAlertRule rule = CellModelMetadata.fromCustomMetadata(m).slideAlertRule();
+
+        assertThat(rule.minBlastCells()).isEqualTo(3);
+        assertThat(rule.minBlastFraction()).isEqualTo(0.01);
+        assertThat(rule.origin()).contains("fixture-tiny-1");
+        assertThat(rule.evidence()).contains("DeepAPL val patients").doesNotContain("minBlastCells");
+        assertThat(rule.met(3, 300)).isTrue();
+        assertThat(rule.met(3, 301)).isFalse();
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"{\"minBlastCells\": 0}", "{\"minBlastCells\": 2.5}",
+            "{\"minBlastFraction\": 0.1}", "{\"minBlastCells\": 2, \"minBlastFraction\": 1.5}",
+            "{\"minBlastCells\": 2, \"minBlastFraction\": \"1%\"}", "[3]", "not json"})
+    void anInvalidSlideAlertRuleIsRefusedNamingTheKey(String value) {
+        Map<String, String> m = FixtureModel.metadata();
+        m.put(CellModelMetadata.KEY_SLIDE_ALERT_RULE, value);
+
+        assertThatThrownBy(() -> CellModelMetadata.fromCustomMetadata(m))
+                .isInstanceOf(InvalidModelMetadataException.class)
+                .hasMessageContaining(CellModelMetadata.KEY_SLIDE_ALERT_RULE);
+    }
+
+    @Test
+    void aCalibrationReplacesTheBlastThresholdAndTheSlideRuleOnly() {
+        Map<String, String> m = FixtureModel.metadata();
+        m.put("hemastream.cell_types", "{\"output\": \"kind\", \"classes\": [\"alpha\", \"blast\"]}");
+        m.put("hemastream.thresholds", "{\"blast\": 0.35}");
+        CellModelMetadata md = CellModelMetadata.fromCustomMetadata(m);
+        CellModelMetadata.SlideAlertRule site = new CellModelMetadata.SlideAlertRule(2, 0.02, "site profile", "{}");
+
+        CellModelMetadata calibrated = md.withBlastCalibration(0.6, site);
+
+        assertThat(calibrated.blastThreshold()).hasValue(0.6);
+        assertThat(calibrated.slideAlertRule()).isEqualTo(site);
+        assertThat(calibrated.cellTypes()).isEqualTo(md.cellTypes());
+        assertThatThrownBy(() -> CellModelMetadata.fromCustomMetadata(FixtureModel.metadata())
+                .withBlastCalibration(0.6, site)).hasMessageContaining("no 'blast' class");
+    }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 @ExtendWith(KafkaBrokerExtension.class)
 class EmbeddedKafkaBrokerTest {
@@ -54,6 +56,53 @@ class EmbeddedKafkaBrokerTest {
             assertThat(record.value()).isEqualTo("{\"wbc\":7.2}");
             assertThat(record.offset()).isEqualTo(sent.offset());
         });
+    }
+
+    @Test
+    void aBrokerRestartedOnItsDataDirectoryHasTheSameAddressAndItsRecords(@TempDir Path dataDir) throws Exception {
+        String topic = "restart-" + System.nanoTime();
+        RecordMetadata sent;
+        String firstAddress;
+        try (EmbeddedKafkaBroker first = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Settings.defaults().withDataDir(dataDir))) {
+            assertThat(first.restarted()).isFalse();
+            firstAddress = first.bootstrapServers();
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, first.bootstrapServers(),
+                    ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
+                sent = producer.send(new ProducerRecord<>(topic, "SPEC-0002", "{\"hgb\":9.1}")).get(30, TimeUnit.SECONDS);
+            }
+        }
+        assertThat(dataDir.resolve("logs").resolve("meta.properties")).exists();
+
+        // no ports given: the restart takes those of the earlier run, and does not reformat
+        try (EmbeddedKafkaBroker second = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Settings.defaults().withDataDir(dataDir))) {
+            assertThat(second.restarted()).isTrue();
+            assertThat(second.bootstrapServers()).isEqualTo(firstAddress);
+            List<ConsumerRecord<String, String>> received = new ArrayList<>();
+            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, second.bootstrapServers(),
+                    ConsumerConfig.GROUP_ID_CONFIG, "restart-reader",
+                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+                consumer.subscribe(List.of(topic));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (received.isEmpty() && System.nanoTime() < deadline) {
+                    consumer.poll(Duration.ofMillis(200)).forEach(received::add);
+                }
+            }
+            assertThat(received).singleElement().satisfies(record -> {
+                assertThat(record.key()).isEqualTo("SPEC-0002");
+                assertThat(record.value()).isEqualTo("{\"hgb\":9.1}");
+                assertThat(record.offset()).isEqualTo(sent.offset());
+            });
+        }
+        assertThat(dataDir.resolve("logs")).exists();
+    }
+
+    @Test
+    void settingsRefuseTheSamePortForClientsAndController() {
+        assertThatThrownBy(() -> EmbeddedKafkaBroker.Settings.defaults().withPort(19092).withControllerPort(19092))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("controller port");
     }
 
     @Test

@@ -51,7 +51,8 @@ class BlastAlertPipelineTest extends PipelineTestBase {
         h.send(captures, specimen, h.slideComplete(specimen, slide, cells.size()));
         await().atMost(Duration.ofSeconds(60)).until(() -> h.alerts().stream().anyMatch(a -> a.get("stage").asText().equals("final")));
         JsonNode fin = h.alerts().stream().filter(a -> a.get("stage").asText().equals("final")).findFirst().orElseThrow();
-        assertThat(fin.get("blastCount").asLong()).isEqualTo(expectedBlasts);
+        assertThat(fin.get("blastCount").asLong() + fin.get("promyelocyteCount").asLong()).isEqualTo(expectedBlasts);
+        assertThat(fin.get("slideRuleMet").asBoolean()).isTrue();
         assertThat(fin.get("classifiedCells").asInt()).isEqualTo(cells.size());
         assertThat(fin.get("blastCells")).hasSize((int) expectedBlasts);
         assertThat(fin.get("alertId").asText()).isEqualTo(BlastAlert.alertId(specimen, slide, BlastAlert.Stage.FINAL));

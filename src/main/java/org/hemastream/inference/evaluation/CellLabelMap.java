@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -17,6 +18,10 @@ import io.vertx.core.json.JsonObject;
  * {@value #RESOURCE} — the same file the Python training code reads, so training and evaluation map
  * labels identically. Labels a dataset's map does not list are outside the cell types: skipped and counted.
  *
+ * <p>A manifest that is none of the bundled datasets (any lab's own cells) is read as a <em>generic</em>
+ * manifest ({@code genericManifest} in the file): its labels are the cell-type names, a few documented
+ * aliases, or {@value #NON_BLAST} for cells known only not to be blasts.
+ *
  * <p>Immutable and thread-safe.
  */
 public final class CellLabelMap {
@@ -24,13 +29,23 @@ public final class CellLabelMap {
     /** Classpath location of the label map. */
     public static final String RESOURCE = "models/cell-label-map.json";
 
+    /** Name of the labelling of a manifest that is none of the bundled datasets. */
+    public static final String GENERIC = "generic";
+
+    /**
+     * Pseudo cell type of a generic manifest's cells known only not to be blasts: they count for blast
+     * specificity, not for cell-type metrics.
+     */
+    public static final String NON_BLAST = "non_blast";
+
     /**
      * Columns that identify a dataset when its folder name is not one of the map's dataset names:
-     * a manifest with the column is taken to be that dataset.
+     * a manifest with the column is taken to be that dataset. (Only columns no lab's own manifest would
+     * have: {@code patient_id} is a generic manifest's slide column too.)
      */
     private static final Map<String, String> DATASET_BY_COLUMN = orderedMap(
             "fine_label", "pbc_wbcatt",
-            "patient_id", "deepapl_cellavision",
+            "cellavision_class", "deepapl_cellavision",
             "aml_lmu_class", "crosssite_aml_lmu");
 
     /**
@@ -46,18 +61,35 @@ public final class CellLabelMap {
             map = Map.copyOf(map);
         }
 
-        /** The cell type of a dataset label, empty when the label is outside the cell types. */
+        /**
+         * The cell type of a dataset label (or {@value #NON_BLAST} in a generic manifest), empty when the
+         * label is outside the cell types. Generic labels are compared trimmed and lower-cased.
+         */
         public Optional<String> cellType(String label) {
-            return Optional.ofNullable(map.get(label));
+            if (label == null) {
+                return Optional.empty();
+            }
+            String key = GENERIC.equals(name) ? label.strip().toLowerCase(Locale.ROOT) : label;
+            return Optional.ofNullable(map.get(key));
+        }
+
+        /** True for the labelling of a lab's own (not bundled) manifest. */
+        public boolean generic() {
+            return GENERIC.equals(name);
         }
     }
 
     private final List<String> cellTypes;
     private final Map<String, DatasetLabels> datasets;
+    private final Map<String, String> genericAliases;
+    private final String genericLabelColumn;
 
-    private CellLabelMap(List<String> cellTypes, Map<String, DatasetLabels> datasets) {
+    private CellLabelMap(List<String> cellTypes, Map<String, DatasetLabels> datasets,
+                         Map<String, String> genericAliases, String genericLabelColumn) {
         this.cellTypes = List.copyOf(cellTypes);
         this.datasets = datasets;
+        this.genericAliases = genericAliases;
+        this.genericLabelColumn = genericLabelColumn;
     }
 
     /** Reads {@value #RESOURCE} from the classpath. */
@@ -89,7 +121,38 @@ public final class CellLabelMap {
             }
             datasets.put(name, new DatasetLabels(name, d.getString("source", name), d.getString("labelColumn"), map));
         }
-        return new CellLabelMap(types, datasets);
+        Map<String, String> aliases = new LinkedHashMap<>();
+        JsonObject generic = root.getJsonObject("genericManifest", new JsonObject());
+        generic.getJsonObject("aliases", new JsonObject()).forEach(e -> {
+            String type = (String) e.getValue();
+            if (!types.contains(type)) {
+                throw new IllegalArgumentException("label map: generic alias '" + e.getKey() + "' maps to '" + type
+                        + "', which is not in cellTypes");
+            }
+            aliases.put(e.getKey().toLowerCase(Locale.ROOT), type);
+        });
+        String nonBlast = generic.getString("nonBlastLabel", NON_BLAST);
+        if (!NON_BLAST.equals(nonBlast)) {
+            throw new IllegalArgumentException("label map: genericManifest.nonBlastLabel must be '" + NON_BLAST + "'");
+        }
+        return new CellLabelMap(types, datasets, Map.copyOf(aliases), generic.getString("labelColumn", "label"));
+    }
+
+    /** The aliases a generic manifest may use for cell-type names (lower case), alias to cell type. */
+    public Map<String, String> genericAliases() {
+        return genericAliases;
+    }
+
+    /**
+     * The labelling of a lab's own manifest: cell-type names, {@link #genericAliases() aliases} and
+     * {@value #NON_BLAST}; {@code source} names the lab in reports.
+     */
+    public DatasetLabels generic(String source) {
+        Map<String, String> map = new LinkedHashMap<>();
+        cellTypes.forEach(t -> map.put(t, t));
+        map.putAll(genericAliases);
+        map.put(NON_BLAST, NON_BLAST);
+        return new DatasetLabels(GENERIC, source == null || source.isBlank() ? "lab" : source, genericLabelColumn, map);
     }
 
     /** The cell types, in the reference model's order. */
@@ -103,10 +166,9 @@ public final class CellLabelMap {
     }
 
     /**
-     * The labelling of a manifest: by its folder name when that is a known dataset, otherwise by a
-     * column only that dataset has ({@code fine_label}, {@code patient_id}, {@code aml_lmu_class}).
-     *
-     * @throws IllegalArgumentException when neither identifies a dataset
+     * The labelling of a manifest: by its folder name when that is a bundled dataset, else by a column only
+     * that dataset has ({@code fine_label}, {@code cellavision_class}, {@code aml_lmu_class}), else the
+     * {@link #generic generic} labelling of a lab's own cells, with the folder name as source.
      */
     public DatasetLabels forManifest(String folderName, Collection<String> columns) {
         DatasetLabels byName = datasets.get(folderName);
@@ -118,9 +180,7 @@ public final class CellLabelMap {
                 return datasets.get(e.getValue());
             }
         }
-        throw new IllegalArgumentException("cannot tell which dataset the manifest in folder '" + folderName
-                + "' is: name the folder one of " + datasets.keySet() + " or give it one of the columns "
-                + DATASET_BY_COLUMN.keySet());
+        return generic(folderName);
     }
 
     private static Map<String, String> orderedMap(String... kv) {

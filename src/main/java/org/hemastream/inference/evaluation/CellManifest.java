@@ -13,9 +13,11 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * A dataset manifest: a CSV whose first columns are {@code file,label,split} (image path relative to the
- * manifest's folder, dataset label, split), plus whatever else the dataset records (patient IDs, WBCAtt
- * attributes, ...). Read as it is; labels are mapped to cell types by {@link CellLabelMap}.
+ * A dataset manifest: a CSV with columns {@code file,label,split} (image path relative to the manifest's
+ * folder, label, split), plus whatever else the dataset records (WBCAtt attributes, ...). A
+ * {@code slide_id} column, else a {@code patient_id} column, names each cell's slide (one slide per
+ * patient). Read as it is; labels are mapped to cell types by {@link CellLabelMap} — a bundled dataset's
+ * map, or the generic labelling of any lab's manifest.
  *
  * <p>Immutable once read.
  */
@@ -35,13 +37,23 @@ public final class CellManifest {
      *
      * @param image    the image file
      * @param label    the dataset's own label
-     * @param cellType the cell type the label maps to
+     * @param cellType the cell type the label maps to, or {@link CellLabelMap#NON_BLAST}
      * @param source   the dataset's source name, e.g. {@code PBC}
-     * @param patient  patient (slide) ID, or {@code null} when the manifest has no {@code patient_id}
+     * @param slide    slide (or patient) ID, or {@code null} when the manifest has neither column
      * @param columns  the whole CSV row, by column name
      */
-    public record ManifestCell(Path image, String label, String cellType, String source, String patient,
+    public record ManifestCell(Path image, String label, String cellType, String source, String slide,
                                Map<String, String> columns) {
+
+        /** True for a cell known only not to be a blast (no cell type). */
+        public boolean nonBlastOnly() {
+            return CellLabelMap.NON_BLAST.equals(cellType);
+        }
+
+        /** True when the label says blast. */
+        public boolean trueBlast() {
+            return "blast".equals(cellType);
+        }
     }
 
     /**
@@ -57,9 +69,11 @@ public final class CellManifest {
     private final List<String> columns;
     private final List<Map<String, String>> rows;
     private final CellLabelMap.DatasetLabels labels;
+    private final String sha256;
 
     private CellManifest(Path path, List<String> columns, List<Map<String, String>> rows,
-                         CellLabelMap.DatasetLabels labels) {
+                         CellLabelMap.DatasetLabels labels, String sha256) {
+        this.sha256 = sha256;
         this.path = path;
         this.columns = List.copyOf(columns);
         this.rows = rows;
@@ -72,7 +86,8 @@ public final class CellManifest {
      * @throws IllegalArgumentException when the CSV lacks {@code file}, {@code split} or its label column
      */
     public static CellManifest read(Path csv, CellLabelMap labelMap) throws IOException {
-        List<List<String>> records = parseCsv(Files.readString(csv, StandardCharsets.UTF_8));
+        byte[] bytes = Files.readAllBytes(csv);
+        List<List<String>> records = parseCsv(new String(bytes, StandardCharsets.UTF_8));
         if (records.isEmpty()) {
             throw new IllegalArgumentException("manifest " + csv + " is empty");
         }
@@ -97,7 +112,12 @@ public final class CellManifest {
             }
             rows.add(Collections.unmodifiableMap(row));
         }
-        return new CellManifest(csv, header, rows, labels);
+        return new CellManifest(csv, header, rows, labels, org.hemastream.inference.CellClassifier.sha256(bytes));
+    }
+
+    /** SHA-256 of the manifest file as read (hex). */
+    public String sha256() {
+        return sha256;
     }
 
     public Path path() {
@@ -119,9 +139,9 @@ public final class CellManifest {
         return counts;
     }
 
-    /** True when the manifest records a patient (slide) per cell. */
-    public boolean hasPatients() {
-        return columns.contains("patient_id");
+    /** The column naming each cell's slide: {@code slide_id}, else {@code patient_id}, else null. */
+    public String slideColumn() {
+        return columns.contains("slide_id") ? "slide_id" : columns.contains("patient_id") ? "patient_id" : null;
     }
 
     /**
@@ -140,13 +160,14 @@ public final class CellManifest {
             }
             inSplit++;
             String label = row.get(labels.labelColumn());
-            String type = labels.map().get(label);
+            String type = labels.cellType(label).orElse(null);
             if (type == null) {
                 skipped.merge(label, 1, Integer::sum);
                 continue;
             }
-            String patient = hasPatients() ? row.get("patient_id") : null;
-            cells.add(new ManifestCell(folder.resolve(row.get("file")), label, type, labels.source(), patient, row));
+            String slideColumn = slideColumn();
+            String slide = slideColumn == null || row.get(slideColumn).isBlank() ? null : row.get(slideColumn);
+            cells.add(new ManifestCell(folder.resolve(row.get("file")), label, type, labels.source(), slide, row));
         }
         if (inSplit == 0) {
             throw new IllegalArgumentException("manifest " + path + " has no rows in split '" + split

@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
  * runs batches on the calling thread.
  */
 @Command(name = "evaluate-cells", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Evaluate the cell classifier on labelled dataset manifests (file,label,split,...).",
+        description = {"Evaluate the cell classifier on labelled manifests: a bundled dataset's, or any lab's "
+                + "(file,label,split[,slide_id|patient_id]; label = a cell type, an alias, or non_blast).",
                 "Last stdout line: cells=<n> accuracy=<a> macro_f1=<f> blast_recall=<r> blast_specificity=<s>"})
 public final class EvaluateCellsCommand implements Callable<Integer> {
 
@@ -57,6 +58,10 @@ public final class EvaluateCellsCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "PATH", description = "ONNX cell model (default: the model in the jar)")
     Path model;
+
+    @Option(names = "--site-profile", paramLabel = "PATH",
+            description = "apply a site profile from calibrate-cells (its blast threshold and slide rule)")
+    Path siteProfile;
 
     @Option(names = "--batch", paramLabel = "N", description = "cells per inference batch")
     int batch = 64;
@@ -92,7 +97,7 @@ public final class EvaluateCellsCommand implements Callable<Integer> {
         List<CellManifest.ManifestCell> cells = new ArrayList<>();
         CellLabelMap labelMap = CellLabelMap.load();
         try {
-            config = ClassifierConfig.defaults().withModelPath(model)
+            config = ClassifierConfig.defaults().withModelPath(model).withSiteProfile(siteProfile)
                     .withExecutionProvider(ExecutionProvider.parse("--execution-provider", executionProvider))
                     .withThreads(intraOpThreads, 1);
             for (Path path : manifests) {
@@ -117,7 +122,7 @@ public final class EvaluateCellsCommand implements Callable<Integer> {
         CellClassifier opened;
         try {
             opened = CellClassifier.open(config);
-        } catch (IOException | ai.onnxruntime.OrtException | InvalidModelMetadataException e) {
+        } catch (IOException | ai.onnxruntime.OrtException | IllegalArgumentException | InvalidModelMetadataException e) {
             err.println("evaluate-cells: cannot load the cell model: " + e.getMessage());
             return 2;
         }

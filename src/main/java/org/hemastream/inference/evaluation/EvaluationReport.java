@@ -7,14 +7,18 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
+import org.hemastream.alerts.BlastRule;
+import org.hemastream.events.BlastAlert;
 import org.hemastream.inference.AttributePrediction;
 import org.hemastream.inference.CellModelMetadata;
 import org.hemastream.inference.CellPrediction;
 
 /**
  * Everything {@code evaluate-cells} reports, accumulated cell by cell: per-class metrics overall and per
- * source, attribute accuracy, blast sensitivity/specificity at the model's shipped threshold, false-blast
- * rate of blast-free sources and per-patient (slide) blast detection.
+ * source, attribute accuracy, blast sensitivity/specificity at the model's blast threshold, false-blast
+ * rate of blast-free sources and, where the manifest names slides, per-slide alerts under the model's slide
+ * alert rule ({@link CellModelMetadata#slideAlertRule()}) with slide sensitivity and false-alert rate.
+ * Cells labelled {@link CellLabelMap#NON_BLAST} count for blast specificity only.
  *
  * <p>Not thread-safe: add results from one thread.
  */
@@ -25,18 +29,26 @@ public final class EvaluationReport {
     private final Map<String, ConfusionMatrix> bySource = new LinkedHashMap<>();
     private final Map<String, BlastCounts> blastBySource = new LinkedHashMap<>();
     private final BlastCounts blastOverall = new BlastCounts();
-    private final Map<String, BlastCounts> blastByPatient = new TreeMap<>();
+    private final Map<String, BlastCounts> blastBySlide = new TreeMap<>();
     private final Map<String, long[]> attributeCounts = new LinkedHashMap<>(); // n, correct, unknown value
     private final Map<String, Integer> rejectedByReason = new TreeMap<>();
     private final Map<String, Integer> notModelTypes = new TreeMap<>();
     private final boolean hasBlastClass;
+    /** The service's slide rule with its defaults: the model's (or site profile's) blast rule, promyelocyte excess on. */
+    private final BlastRule slideRule;
 
-    /** Blast decisions at the shipped threshold against the labels. */
+    /** Blast decisions at the model's (or site profile's) threshold against the labels. */
     static final class BlastCounts {
         long truePositive;
         long falseNegative;
         long falsePositive;
         long trueNegative;
+        /** Flagged cells whose more probable type of blast/promyelocyte is promyelocyte (as the alert names them). */
+        long flaggedAsPromyelocyte;
+        /** Cells whose top type is promyelocyte with probability >= 0.5 (flagged or not). */
+        long promyelocyteTop;
+        /** Cells the service's alert would list as promyelocytes (flagged and named so, or of the excess rule). */
+        long listedPromyelocytes;
 
         void add(boolean trueBlast, boolean flagged) {
             if (trueBlast) {
@@ -75,6 +87,8 @@ public final class EvaluationReport {
 
     public EvaluationReport(CellModelMetadata metadata) {
         this.metadata = metadata;
+        this.slideRule = BlastRule.resolve(metadata.slideAlertRule(), null, null,
+                BlastRule.DEFAULT_PROMYELOCYTE_EXCESS_FRACTION);
         this.overall = new ConfusionMatrix(metadata.cellTypes());
         this.hasBlastClass = metadata.blastThreshold().isPresent();
         for (CellModelMetadata.AttributeSpec a : metadata.attributes()) {
@@ -82,9 +96,12 @@ public final class EvaluationReport {
         }
     }
 
-    /** True when the manifest's cell type is one of the model's classes; others are only counted. */
+    /**
+     * True when the manifest's cell type is one of the model's classes (or a {@code non_blast} cell and the
+     * model has a blast class); others are only counted.
+     */
     public boolean accepts(CellManifest.ManifestCell cell) {
-        if (metadata.cellTypeIndex(cell.cellType()) >= 0) {
+        if (cell.nonBlastOnly() ? hasBlastClass : metadata.cellTypeIndex(cell.cellType()) >= 0) {
             return true;
         }
         notModelTypes.merge(cell.cellType(), 1, Integer::sum);
@@ -98,19 +115,34 @@ public final class EvaluationReport {
 
     /** Records one classified cell; its type must be {@link #accepts accepted}. */
     public void add(CellManifest.ManifestCell cell, CellPrediction prediction) {
+        if (hasBlastClass) {
+            boolean trueBlast = cell.trueBlast();
+            boolean flagged = prediction.blastFlagged();
+            blastOverall.add(trueBlast, flagged);
+            blastBySource.computeIfAbsent(cell.source(), s -> new BlastCounts()).add(trueBlast, flagged);
+            if (cell.slide() != null) {
+                BlastCounts slide = blastBySlide.computeIfAbsent(cell.source() + "/" + cell.slide(), p -> new BlastCounts());
+                slide.add(trueBlast, flagged);
+                if (flagged && BlastRule.PROMYELOCYTE.equals(BlastRule.flaggedCellType(prediction.typeProbabilities()))) {
+                    slide.flaggedAsPromyelocyte++;
+                }
+                if ("promyelocyte".equals(prediction.topType()) && prediction.topProbability() >= BlastRule.EXCESS_MIN_PROBABILITY) {
+                    slide.promyelocyteTop++;
+                }
+                BlastAlert.BlastCell listed = slideRule.listed("", null, flagged, prediction.typeProbabilities(),
+                        prediction.topType(), prediction.topProbability());
+                if (listed != null && BlastRule.PROMYELOCYTE.equals(listed.cellType())) {
+                    slide.listedPromyelocytes++;
+                }
+            }
+        }
+        if (cell.nonBlastOnly()) {
+            return;
+        }
         int truth = metadata.cellTypeIndex(cell.cellType());
         int predicted = metadata.cellTypeIndex(prediction.topType());
         overall.add(truth, predicted);
         bySource.computeIfAbsent(cell.source(), s -> new ConfusionMatrix(metadata.cellTypes())).add(truth, predicted);
-        if (hasBlastClass) {
-            boolean trueBlast = CellModelMetadata.BLAST.equals(cell.cellType());
-            boolean flagged = prediction.blastFlagged();
-            blastOverall.add(trueBlast, flagged);
-            blastBySource.computeIfAbsent(cell.source(), s -> new BlastCounts()).add(trueBlast, flagged);
-            if (cell.patient() != null) {
-                blastByPatient.computeIfAbsent(cell.source() + "/" + cell.patient(), p -> new BlastCounts()).add(trueBlast, flagged);
-            }
-        }
         for (Map.Entry<String, AttributePrediction> e : prediction.attributes().entrySet()) {
             String truthValue = cell.columns().get(e.getKey());
             if (truthValue == null || truthValue.isBlank()) {
@@ -169,7 +201,7 @@ public final class EvaluationReport {
             return;
         }
         double t = metadata.blastThreshold().getAsDouble();
-        out.println("## blasts at the shipped threshold P(blast) >= " + format(t));
+        out.println("## blasts at the threshold P(blast) >= " + format(t));
         out.printf(Locale.ROOT, "all sources: %d blasts, %d non-blasts, sensitivity %s, specificity %s%n",
                 blastOverall.blasts(), blastOverall.nonBlasts(), format(blastOverall.sensitivity()),
                 format(blastOverall.specificity()));
@@ -182,36 +214,58 @@ public final class EvaluationReport {
                         source, format((double) b.falsePositive / b.nonBlasts()), b.falsePositive, b.nonBlasts());
             }
         });
-        if (blastByPatient.isEmpty()) {
+        if (blastBySlide.isEmpty()) {
             return;
         }
+        BlastRule rule = slideRule;
         out.println();
-        out.println("### per patient (slide)");
-        out.printf(Locale.ROOT, "%-24s %6s %12s %14s %14s%n", "patient", "cells", "true_blasts", "flagged_cells",
-                "flagged_blasts");
-        int withBlasts = 0;
-        int detected = 0;
-        int anyFlag = 0;
-        int blastFree = 0;
-        int blastFreeFlagged = 0;
-        for (Map.Entry<String, BlastCounts> e : blastByPatient.entrySet()) {
+        out.println("### per slide (patient), alert rule " + rule);
+        out.println("(named_promyel: flagged cells named promyelocyte; promyel_top: top type promyelocyte at P >= "
+                + BlastRule.EXCESS_MIN_PROBABILITY + "; alerted: by the blast rule and/or the promyelocyte excess)");
+        out.printf(Locale.ROOT, "%-28s %6s %12s %13s %14s %13s %11s %14s%n", "slide", "cells", "true_blasts",
+                "called_blast", "flagged_blasts", "named_promyel", "promyel_top", "alerted");
+        SlideTally tally = new SlideTally();
+        for (Map.Entry<String, BlastCounts> e : blastBySlide.entrySet()) {
             BlastCounts b = e.getValue();
-            out.printf(Locale.ROOT, "%-24s %6d %12d %14d %14d%n", e.getKey(), b.blasts() + b.nonBlasts(),
-                    b.blasts(), b.flagged(), b.truePositive);
-            if (b.blasts() > 0) {
+            int cells = (int) (b.blasts() + b.nonBlasts());
+            boolean byBlasts = rule.met((int) b.flagged(), cells);
+            boolean byExcess = rule.excess((int) b.listedPromyelocytes, cells);
+            boolean alerted = byBlasts || byExcess;
+            out.printf(Locale.ROOT, "%-28s %6d %12d %13d %14d %13d %11d %14s%n", e.getKey(), cells, b.blasts(), b.flagged(),
+                    b.truePositive, b.flaggedAsPromyelocyte, b.promyelocyteTop,
+                    !alerted ? "no" : byBlasts && byExcess ? "yes (both)" : byBlasts ? "yes" : "yes (promyel)");
+            tally.add(b.blasts() > 0, alerted);
+        }
+        out.printf(Locale.ROOT, "slides with >=1 true blast: %d; alerted: %d (slide sensitivity %s)%n",
+                tally.withBlasts, tally.withBlastsAlerted, format(tally.sensitivity()));
+        out.printf(Locale.ROOT, "blast-free slides: %d; alerted: %d (false-alert rate %s)%n",
+                tally.blastFree, tally.blastFreeAlerted, format(tally.falseAlertRate()));
+    }
+
+    /** Slides alerted under a slide rule, against whether they have true blasts. */
+    static final class SlideTally {
+        int withBlasts;
+        int withBlastsAlerted;
+        int blastFree;
+        int blastFreeAlerted;
+
+        void add(boolean hasBlasts, boolean alerted) {
+            if (hasBlasts) {
                 withBlasts++;
-                detected += b.truePositive > 0 ? 1 : 0;
-                anyFlag += b.flagged() > 0 ? 1 : 0;
+                withBlastsAlerted += alerted ? 1 : 0;
             } else {
                 blastFree++;
-                blastFreeFlagged += b.flagged() > 0 ? 1 : 0;
+                blastFreeAlerted += alerted ? 1 : 0;
             }
         }
-        out.printf(Locale.ROOT, "patients with >=1 true blast: %d; with >=1 of those blasts flagged: %d (%s); "
-                        + "with any cell flagged: %d%n", withBlasts, detected,
-                withBlasts == 0 ? "nan" : format((double) detected / withBlasts), anyFlag);
-        out.printf(Locale.ROOT, "blast-free patients: %d; flagged (>=1 cell over threshold): %d%n",
-                blastFree, blastFreeFlagged);
+
+        double sensitivity() {
+            return withBlasts == 0 ? Double.NaN : (double) withBlastsAlerted / withBlasts;
+        }
+
+        double falseAlertRate() {
+            return blastFree == 0 ? Double.NaN : (double) blastFreeAlerted / blastFree;
+        }
     }
 
     /**

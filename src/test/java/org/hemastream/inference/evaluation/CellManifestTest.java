@@ -42,7 +42,7 @@ class CellManifestTest {
             assertThat(c.cellType()).isEqualTo("segmented_neutrophil");
             assertThat(c.image()).isEqualTo(folder.toAbsolutePath().resolve("images/a.jpg"));
             assertThat(c.columns()).containsEntry("cell_size", "big");
-            assertThat(c.patient()).isNull();
+            assertThat(c.slide()).isNull();
         });
         assertThat(test.skippedByLabel()).containsEntry("ig_unspecified", 1);
         assertThat(manifest.select(CellManifest.Split.all).cells()).hasSize(2);
@@ -61,11 +61,58 @@ class CellManifestTest {
     }
 
     @Test
-    void manifestOfAnUnknownDatasetIsRefusedWithTheWaysToName() throws Exception {
-        Path csv = Files.createDirectories(dir.resolve("mystery")).resolve("manifest.csv");
-        Files.writeString(csv, "file,label,split\nimages/a.jpg,blast,test\n");
+    void anyLabsManifestIsReadWithCellTypeNamesAliasesNonBlastAndSlidesAndUnknownLabelsAreCounted() throws Exception {
+        Path csv = Files.createDirectories(dir.resolve("st-elsewhere")).resolve("manifest.csv");
+        Files.writeString(csv, """
+                file,label,split,slide_id,patient_id
+                a.jpg,blast,test,SL1,P1
+                b.jpg,Myeloblast,test,SL1,P1
+                c.jpg,neutrophil_segmented,test,SL2,P1
+                d.jpg,non_blast,test,SL2,P1
+                e.jpg,nrbc,test,SL2,P1
+                f.jpg,hairy_cell,test,SL2,P1
+                g.jpg,smudge,test,,P1
+                h.jpg,giant_platelet,test,SL3,P2
+                i.jpg,monoblast,train,SL3,P2
+                """);
 
-        assertThatThrownBy(() -> CellManifest.read(csv, CellLabelMap.load()))
-                .hasMessageContaining("pbc_wbcatt").hasMessageContaining("fine_label");
+        CellManifest manifest = CellManifest.read(csv, CellLabelMap.load());
+        CellManifest.Selection test = manifest.select(CellManifest.Split.test);
+
+        assertThat(manifest.labels().generic()).isTrue();
+        assertThat(manifest.labels().source()).isEqualTo("st-elsewhere");
+        assertThat(manifest.slideColumn()).as("slide_id wins over patient_id").isEqualTo("slide_id");
+        assertThat(test.cells()).extracting(CellManifest.ManifestCell::cellType).containsExactly("blast", "blast",
+                "segmented_neutrophil", CellLabelMap.NON_BLAST, "erythroblast", "smudge_cell", "platelet");
+        assertThat(test.cells()).extracting(CellManifest.ManifestCell::slide)
+                .containsExactly("SL1", "SL1", "SL2", "SL2", "SL2", null, "SL3");
+        assertThat(test.cells().get(3).nonBlastOnly()).isTrue();
+        assertThat(test.cells().get(1).trueBlast()).isTrue();
+        assertThat(test.skippedByLabel()).containsExactly(java.util.Map.entry("hairy_cell", 1));
+        assertThat(manifest.sha256()).hasSize(64);
+    }
+
+    @Test
+    void aPatientColumnNamesTheSlideOfAGenericManifestAndDoesNotMakeItDeepApl() throws Exception {
+        Path csv = Files.createDirectories(dir.resolve("lab2")).resolve("manifest.csv");
+        Files.writeString(csv, "file,label,split,patient_id\na.jpg,promyelocyte,val,P7\n");
+
+        CellManifest manifest = CellManifest.read(csv, CellLabelMap.load());
+
+        assertThat(manifest.labels().generic()).isTrue();
+        assertThat(manifest.select(CellManifest.Split.val).cells()).singleElement()
+                .satisfies(c -> assertThat(c.slide()).isEqualTo("P7"));
+    }
+
+    @Test
+    void theBundledDatasetsKeepTheirOwnMapsByFolderName() throws Exception {
+        CellLabelMap map = CellLabelMap.load();
+
+        assertThat(map.forManifest("bm_cytomorphology", List.of("file", "label", "split")).source()).isEqualTo("BM-MLL");
+        assertThat(map.forManifest("deepapl_cellavision", List.of()).map()).containsEntry("giant_platelet", "platelet");
+        assertThat(map.forManifest("copy", List.of("cellavision_class")).name()).isEqualTo("deepapl_cellavision");
+        assertThat(map.genericAliases()).containsEntry("myeloblast", "blast").containsEntry("nrbc", "erythroblast")
+                .containsEntry("smudge", "smudge_cell");
+        assertThat(map.genericAliases().values()).allMatch(map.cellTypes()::contains);
     }
 }
