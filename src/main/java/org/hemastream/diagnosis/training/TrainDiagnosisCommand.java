@@ -56,7 +56,7 @@ public final class TrainDiagnosisCommand implements Callable<Integer> {
     int imagesPerType;
 
     @Option(names = "--model-version", paramLabel = "V", description = "version written to the sidecar")
-    String modelVersion = "diagnosis-lgbm-1.0.0";
+    String modelVersion = "diagnosis-lgbm-1.1.0";
 
     @Option(names = "--write-csv", paramLabel = "FILE", description = "also export the cohort's features in the --from-csv format")
     Path writeCsv;
