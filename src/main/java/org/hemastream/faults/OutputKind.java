@@ -46,7 +46,8 @@ public enum OutputKind {
 
     /** Fields of a preliminary alert that depend on batching, left out against a baseline. */
     public static final List<String> PRELIMINARY_PROGRESS_FIELDS = List.of("blastCount", "classifiedCells", "blastPercent",
-            "blastCells", "cbcFlags", "cbcAvailable", "lostCells");
+            "blastCells", "cbcFlags", "cbcAvailable", "lostCells", "promyelocyteCount", "promyelocyteExcess",
+            "slideRuleMet");
 
     private final String eventType;
     private final String defaultTopic;
