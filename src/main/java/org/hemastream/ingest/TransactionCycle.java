@@ -162,6 +162,12 @@ public final class TransactionCycle {
         committing = unit;
         committingSince = nowMillis;
         committingOldestInput = oldestInput;
+        clearOpenUnit();
+        return unit;
+    }
+
+    /** Starts an empty open unit: no outputs, positions or records yet. */
+    private void clearOpenUnit() {
         outputs = new ArrayList<>();
         positions = new HashMap<>();
         records = 0;
@@ -169,7 +175,6 @@ public final class TransactionCycle {
         openedAt = -1;
         oldestInput = -1;
         phase = Phase.OPEN;
-        return unit;
     }
 
     /** The unit with this sequence is committed. */
@@ -198,14 +203,8 @@ public final class TransactionCycle {
 
     /** Drops everything not committed and starts a new epoch (after a failed unit, the shell rebuilt its state). */
     public int reset() {
-        phase = Phase.OPEN;
         broken = false;
-        outputs = new ArrayList<>();
-        positions = new HashMap<>();
-        records = 0;
-        dirty = false;
-        openedAt = -1;
-        oldestInput = -1;
+        clearOpenUnit();
         committing = null;
         committingSince = -1;
         committingOldestInput = -1;

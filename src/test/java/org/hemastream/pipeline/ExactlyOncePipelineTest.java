@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.hemastream.events.CellImage;
 import org.hemastream.inference.BatchClassifier;
-import org.hemastream.inference.CellModelMetadata;
 import org.hemastream.inference.CellOutcome;
 import org.hemastream.kafka.KafkaBroker;
 import org.junit.jupiter.api.Test;
@@ -34,12 +33,11 @@ class ExactlyOncePipelineTest extends PipelineTestBase {
     private static final String HEALTHY = "EOS-HEALTHY";
 
     /** The real classifier, counting the cells it classifies. */
-    private static final class Counting implements BatchClassifier {
+    private static final class Counting extends ForwardingClassifier {
         final AtomicInteger cells = new AtomicInteger();
-        private final BatchClassifier real;
 
         Counting(BatchClassifier real) {
-            this.real = real;
+            super(real);
         }
 
         @Override
@@ -47,21 +45,18 @@ class ExactlyOncePipelineTest extends PipelineTestBase {
             cells.addAndGet(batch.size());
             return real.classify(batch);
         }
+    }
 
-        @Override
-        public String modelVersion() {
-            return real.modelVersion();
-        }
-
-        @Override
-        public double blastThreshold() {
-            return real.blastThreshold();
-        }
-
-        @Override
-        public CellModelMetadata metadata() {
-            return real.metadata();
-        }
+    /** Every expected output ID exactly once, each with the content of the fault-free run. */
+    private static void assertEachOutputOnceWithTheSameContent(Map<String, List<JsonNode>> actual,
+                                                                Map<String, List<JsonNode>> expected) {
+        assertThat(actual.keySet()).isEqualTo(expected.keySet());
+        actual.forEach((id, copies) -> assertThat(copies).as("copies of %s", id).hasSize(1));
+        Map<String, JsonNode> expectedContent = new HashMap<>();
+        expected.forEach((k, v) -> expectedContent.put(k, v.get(0)));
+        Map<String, JsonNode> actualContent = new HashMap<>();
+        actual.forEach((k, v) -> actualContent.put(k, v.get(0)));
+        assertThat(actualContent).isEqualTo(expectedContent);
     }
 
     private static List<TestCells.Cell> amlCells() {
@@ -198,13 +193,7 @@ class ExactlyOncePipelineTest extends PipelineTestBase {
         Thread.sleep(1500); // anything duplicated would arrive now
 
         Map<String, List<JsonNode>> actual = outputsById(h);
-        assertThat(actual.keySet()).isEqualTo(expected.keySet());
-        actual.forEach((id, copies) -> assertThat(copies).as("copies of %s", id).hasSize(1));
-        Map<String, JsonNode> expectedContent = new HashMap<>();
-        expected.forEach((k, v) -> expectedContent.put(k, v.get(0)));
-        Map<String, JsonNode> actualContent = new HashMap<>();
-        actual.forEach((k, v) -> actualContent.put(k, v.get(0)));
-        assertThat(actualContent).isEqualTo(expectedContent);
+        assertEachOutputOnceWithTheSameContent(actual, expected);
         // restored, not re-derived: the cells whose results were committed before the kill are not classified again
         assertThat(second.cells.get()).as("cells classified after the restart (visible at kill: %d)", visibleAtKill)
                 .isLessThanOrEqualTo(totalCells - visibleAtKill);
@@ -270,13 +259,7 @@ class ExactlyOncePipelineTest extends PipelineTestBase {
         await().atMost(Duration.ofSeconds(120)).until(() -> outputsById(a).keySet().containsAll(expected.keySet()));
         Thread.sleep(1500);
         Map<String, List<JsonNode>> actual = outputsById(a);
-        assertThat(actual.keySet()).isEqualTo(expected.keySet());
-        actual.forEach((id, copies) -> assertThat(copies).as("copies of %s", id).hasSize(1));
-        Map<String, JsonNode> expectedContent = new HashMap<>();
-        expected.forEach((k, v) -> expectedContent.put(k, v.get(0)));
-        Map<String, JsonNode> actualContent = new HashMap<>();
-        actual.forEach((k, v) -> actualContent.put(k, v.get(0)));
-        assertThat(actualContent).isEqualTo(expectedContent);
+        assertEachOutputOnceWithTheSameContent(actual, expected);
     }
 
     @Test

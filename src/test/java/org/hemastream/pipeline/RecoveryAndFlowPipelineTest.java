@@ -101,26 +101,11 @@ class RecoveryAndFlowPipelineTest extends PipelineTestBase {
     void withASlowClassifierCellsInFlightNeverExceedTheHighMarkAndPartitionsArePausedThenResumed(KafkaBroker broker)
             throws Exception {
         BatchClassifier real = PipelineHarness.classifier();
-        BatchClassifier slow = new BatchClassifier() {
+        BatchClassifier slow = new ForwardingClassifier(real) {
             @Override
             public List<CellOutcome> classify(List<CellImage> cells) throws Exception {
                 Thread.sleep(150); // deliberately slow: the test's only fixture, around the real model
                 return real.classify(cells);
-            }
-
-            @Override
-            public String modelVersion() {
-                return real.modelVersion();
-            }
-
-            @Override
-            public double blastThreshold() {
-                return real.blastThreshold();
-            }
-
-            @Override
-            public org.hemastream.inference.CellModelMetadata metadata() {
-                return real.metadata();
             }
         };
         PipelineHarness h = harness(broker, Map.of("flow.highMark", "8", "flow.lowMark", "2", "inference.maxBatch", "4",
