@@ -20,6 +20,7 @@ import org.hemastream.inference.ImageDecoder;
 import org.hemastream.inference.ImageRejectedException;
 import org.hemastream.inference.evaluation.CellLabelMap;
 import org.hemastream.inference.evaluation.CellManifest;
+import org.hemastream.observability.CpuClock;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
