@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # CPU per cell: the service process against the compute floor, from one run (issue 10).
 #
-#   load-tests/per-cell-cost.sh                 # 4 rounds of the demo pack (3,960 cells)
-#   ROUNDS=8 load-tests/per-cell-cost.sh        # more cells: start-up JIT weighs less
+#   load-tests/per-cell-cost.sh                 # 4 rounds of the demo pack (3,960 cells), measured after the first 990
+#   ROUNDS=8 WARMUP=0 load-tests/per-cell-cost.sh   # 7,920 cells, measured from /health/ready (JIT warm-up included)
 #   EXTRA_RUN_ARGS="--set inference.maxBatch=1" load-tests/per-cell-cost.sh
 #
 # 1. a broker in its own process; the simulator pre-loads ROUNDS rounds of the demo pack and exits;
-# 2. the service (`run`) starts alone on that broker; from /health/ready until every cell is classified its
+# 2. the service (`run`) starts alone on that broker; from the moment it has classified WARMUP cells (default
+#    one round: the JIT compiles the hot paths meanwhile, as bench-cells warms up too; WARMUP=0 measures from
+#    /health/ready) until every cell is classified its
 #    process CPU time (/proc/PID/stat: user + system, every thread: JIT, GC, Kafka clients included) is
 #    divided by the cells classified meanwhile; per thread group from /proc/PID/task, per stage from the
 #    service's own `hemastream_stage_cpu_seconds_total{stage}` (thread CPU time around each stage);
@@ -18,10 +20,11 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export ORT_DISABLE_TELEMETRY=1
 
-JAR=target/hemastream.jar
+JAR=${JAR:-target/hemastream.jar}
 [ -f "$JAR" ] || ./mvnw -q -B package -DskipTests
 ROUNDS=${ROUNDS:-4}
 BATCH=${BATCH:-32}
+WARMUP=${WARMUP:-990}
 EXTRA_RUN_ARGS=${EXTRA_RUN_ARGS:-}
 WORK=${WORK:-target/per-cell-cost}
 PORT_BASE=${PORT_BASE:-19600}
@@ -71,6 +74,10 @@ for _ in $(seq 1 240); do
   kill -0 "$SVC_PID" 2>/dev/null || { log "service exited, see $WORK/service.log"; exit 1; }
   sleep 0.25
 done
+for _ in $(seq 1 1200); do
+  [ "$WARMUP" -le 0 ] || [ "$(classified)" -ge "$WARMUP" ] && break
+  sleep 0.1
+done
 CPU0=$(cpu_ms "$SVC_PID"); N0=$(classified); threads_ms "$SVC_PID" >"$WORK/threads0.tsv"; metrics >"$WORK/metrics0.txt"
 T0=$(date +%s%3N)
 for _ in $(seq 1 1200); do
@@ -97,11 +104,11 @@ stage() { # $1 = stage: CPU seconds spent in it between the two scrapes
        $0 ~ "^hemastream_stage_cpu_seconds_total\\{stage=\"" s "\"" { print ($2 - b) * 1000 }' "$WORK/metrics1.txt"
 }
 awk -v cpu0="$CPU0" -v cpu1="$CPU1" -v cells="$CELLS" -v prep="$FLOOR_PREP" -v ort="$FLOOR_ORT" -v wall=$((T1 - T0)) \
-    -v rounds="$ROUNDS" -v batch="$BATCH" -v load="$LOAD" -v args="$EXTRA_RUN_ARGS" \
+    -v rounds="$ROUNDS" -v warm="$WARMUP" -v batch="$BATCH" -v load="$LOAD" -v args="$EXTRA_RUN_ARGS" \
     -v parse="$(stage parse)" -v decode="$(stage decode)" -v infer="$(stage inference)" -v publish="$(stage publish)" 'BEGIN {
   svc = (cpu1 - cpu0) / cells; floor = prep + ort
   printf "## CPU per cell: service against the compute floor (%d rounds, maxBatch %d%s)\n\n", rounds, batch, args == "" ? "" : ", " args
-  printf "Cells classified between /health/ready and the last cell: %d in %.1f s wall (%.0f cells/s); load average at the end %s.\n\n", cells, wall / 1000, cells / (wall / 1000), load
+  printf "Cells measured: %d (after %s), in %.1f s wall (%.0f cells/s); load average at the end %s.\n\n", cells, warm > 0 ? "the first " warm " cells" : "/health/ready", wall / 1000, cells / (wall / 1000), load
   printf "| | CPU ms per cell |\n|---|---:|\n"
   printf "| service process (every thread) | **%.3f** |\n", svc
   if (parse != "") {
@@ -117,7 +124,7 @@ awk -v cpu0="$CPU0" -v cpu1="$CPU1" -v cells="$CELLS" -v prep="$FLOOR_PREP" -v o
   printf "**service / floor = %.2f** (efficiency %.2f)\n", svc / floor, floor / svc
 }'
 echo
-echo "Service threads, CPU ms between ready and the last cell (digits folded to #):"
+echo "Service threads, CPU ms over the measured cells (digits in names folded to #):"
 echo
 echo '| thread | CPU ms | per cell |'
 echo '|---|---:|---:|'
