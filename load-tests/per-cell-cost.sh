@@ -26,6 +26,7 @@ ROUNDS=${ROUNDS:-4}
 BATCH=${BATCH:-32}
 WARMUP=${WARMUP:-990}
 EXTRA_RUN_ARGS=${EXTRA_RUN_ARGS:-}
+SERVICE_JAVA_OPTS=${SERVICE_JAVA_OPTS:-}
 WORK=${WORK:-target/per-cell-cost}
 PORT_BASE=${PORT_BASE:-19600}
 BS=127.0.0.1:$PORT_BASE
@@ -66,7 +67,7 @@ java -Xmx512m -jar "$JAR" simulate --bootstrap-servers "$BS" --repeat "$ROUNDS" 
 
 log "service"
 # shellcheck disable=SC2086
-java -Xmx1g -jar "$JAR" run --bootstrap-servers "$BS" --set http.port=$HTTP --set http.host=127.0.0.1 \
+java -Xmx1g ${SERVICE_JAVA_OPTS:-} -jar "$JAR" run --bootstrap-servers "$BS" --set http.port=$HTTP --set http.host=127.0.0.1 \
   --set inference.maxBatch="$BATCH" $EXTRA_RUN_ARGS >"$WORK/service.log" 2>&1 &
 SVC_PID=$!
 for _ in $(seq 1 240); do
@@ -104,11 +105,11 @@ stage() { # $1 = stage: CPU seconds spent in it between the two scrapes
        $0 ~ "^hemastream_stage_cpu_seconds_total\\{stage=\"" s "\"" { print ($2 - b) * 1000 }' "$WORK/metrics1.txt"
 }
 awk -v cpu0="$CPU0" -v cpu1="$CPU1" -v cells="$CELLS" -v prep="$FLOOR_PREP" -v ort="$FLOOR_ORT" -v wall=$((T1 - T0)) \
-    -v rounds="$ROUNDS" -v warm="$WARMUP" -v batch="$BATCH" -v load="$LOAD" -v args="$EXTRA_RUN_ARGS" \
+    -v rounds="$ROUNDS" -v since="$([ "$WARMUP" -gt 0 ] && echo "the first $N0 cells" || echo /health/ready)" -v batch="$BATCH" -v load="$LOAD" -v args="$EXTRA_RUN_ARGS" \
     -v parse="$(stage parse)" -v decode="$(stage decode)" -v infer="$(stage inference)" -v publish="$(stage publish)" 'BEGIN {
   svc = (cpu1 - cpu0) / cells; floor = prep + ort
   printf "## CPU per cell: service against the compute floor (%d rounds, maxBatch %d%s)\n\n", rounds, batch, args == "" ? "" : ", " args
-  printf "Cells measured: %d (after %s), in %.1f s wall (%.0f cells/s); load average at the end %s.\n\n", cells, warm > 0 ? "the first " warm " cells" : "/health/ready", wall / 1000, cells / (wall / 1000), load
+  printf "Cells measured: %d (after %s), in %.1f s wall (%.0f cells/s); load average at the end %s.\n\n", cells, since, wall / 1000, cells / (wall / 1000), load
   printf "| | CPU ms per cell |\n|---|---:|\n"
   printf "| service process (every thread) | **%.3f** |\n", svc
   if (parse != "") {

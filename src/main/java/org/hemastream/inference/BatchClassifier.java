@@ -14,6 +14,16 @@ public interface BatchClassifier {
     /** One outcome per input cell, in input order. Never throws for a bad image: that is a {@link CellOutcome.Refused}. */
     List<CellOutcome> classify(List<CellImage> cells) throws Exception;
 
+    /** CPU time spent decoding and preprocessing images so far, nanoseconds; 0 when not measured. */
+    default long decodeCpuNanos() {
+        return 0;
+    }
+
+    /** CPU time spent running the model so far, nanoseconds; 0 when not measured. */
+    default long inferenceCpuNanos() {
+        return 0;
+    }
+
     /** The version of the cell model, as reported in every output event. */
     String modelVersion();
 

@@ -349,7 +349,7 @@ public final class CellClassifier implements AutoCloseable {
     }
 
     /** This thread's direct input buffer, grown when a batch needs more, positioned at 0 with limit = batch. */
-    private FloatBuffer inputBuffer(int images) {
+    FloatBuffer inputBuffer(int images) {
         int floats = images * preprocessor.valuesPerImage();
         FloatBuffer buffer = inputBuffers.get();
         if (buffer == null || buffer.capacity() < floats) {

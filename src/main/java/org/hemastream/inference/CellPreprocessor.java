@@ -1,5 +1,6 @@
 package org.hemastream.inference;
 
+import java.awt.image.BufferedImage;
 import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Objects;
@@ -96,6 +97,38 @@ public final class CellPreprocessor {
             dst.put(base + redPlane * plane + i, red[(p >> 16) & 0xFF]);
             dst.put(base + plane + i, green[(p >> 8) & 0xFF]);
             dst.put(base + bluePlane * plane + i, blue[p & 0xFF]);
+        }
+    }
+
+    /**
+     * Writes a decoded image: straight from its raster's bytes when it has the model's size and 8-bit RGB or
+     * grey samples (the same values {@link #write(DecodedImage, FloatBuffer, int)} gives), else fitted first.
+     */
+    void write(BufferedImage image, FloatBuffer dst, int imageIndex) {
+        RasterPixels.Interleaved px = image.getWidth() == width && image.getHeight() == height
+                ? RasterPixels.interleaved(image) : null;
+        if (px == null) {
+            fitAndWrite(RasterPixels.rgb(image), dst, imageIndex);
+            return;
+        }
+        int plane = width * height;
+        int base = imageIndex * 3 * plane;
+        int redPlane = base + (rgbOrder ? 0 : 2) * plane;
+        int greenPlane = base + plane;
+        int bluePlane = base + (rgbOrder ? 2 : 0) * plane;
+        float[] red = lut[rgbOrder ? 0 : 2];
+        float[] green = lut[1];
+        float[] blue = lut[rgbOrder ? 2 : 0];
+        byte[] d = px.data();
+        int stride = px.pixelStride();
+        for (int y = 0; y < height; y++) {
+            int p = px.offset() + y * px.scanlineStride();
+            int i = y * width;
+            for (int x = 0; x < width; x++, i++, p += stride) {
+                dst.put(redPlane + i, red[d[p + px.red()] & 0xFF]);
+                dst.put(greenPlane + i, green[d[p + px.green()] & 0xFF]);
+                dst.put(bluePlane + i, blue[d[p + px.blue()] & 0xFF]);
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package org.hemastream.inference;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.util.Iterator;
 import java.util.Objects;
 
@@ -28,11 +29,11 @@ import org.slf4j.LoggerFactory;
  * ImageIO warning treated as corruption. Any exception or error thrown inside ImageIO becomes
  * {@link Reason#CORRUPT}.
  *
- * <p>Pixels come from ImageIO's default path ({@code BufferedImage.getRGB} of what the reader returns,
- * {@code TYPE_3BYTE_BGR} for colour JPEGs), which decodes the dataset JPEGs to exactly the pixels PIL
+ * <p>Pixels are the JDK readers' samples, taken from the raster as they are ({@link RasterPixels}: no
+ * per-pixel colour model); for the dataset JPEGs ({@code TYPE_3BYTE_BGR}) these are exactly the pixels PIL
  * gives the Python training code; keep it that way for Java/Python parity.
  *
- * <p>Thread-safe and stateless apart from its limits: one instance can serve all worker threads.
+ * <p>Thread-safe: one instance can serve all worker threads (each thread reuses its own readers).
  */
 public final class ImageDecoder {
 
@@ -42,6 +43,12 @@ public final class ImageDecoder {
     /** The JDK's own readers, looked up once: their decode path is the one verified against PIL. */
     private static final ImageReaderSpi JPEG = jdkReader("jpeg");
     private static final ImageReaderSpi PNG = jdkReader("png");
+
+    /**
+     * Each thread keeps its own readers: creating a JPEG reader sets up libjpeg's native state, which for a
+     * 128 px cell costs about as much as decoding it. ImageIO readers are not thread-safe; per thread they are.
+     */
+    private static final ThreadLocal<Readers> READERS = ThreadLocal.withInitial(Readers::new);
 
     private final ImageLimits limits;
 
@@ -61,6 +68,21 @@ public final class ImageDecoder {
      * @throws ImageRejectedException with the reason the image is refused
      */
     public DecodedImage decode(byte[] bytes) throws ImageRejectedException {
+        return RasterPixels.rgb(decodeImage(bytes));
+    }
+
+    /**
+     * Decodes one image straight into a batch tensor: {@code preprocessor.write} at {@code imageIndex} of
+     * {@code dst}, without an intermediate RGB array when the image already has the model's size.
+     *
+     * @throws ImageRejectedException with the reason the image is refused; {@code dst} is then untouched
+     */
+    public void decodeInto(byte[] bytes, CellPreprocessor preprocessor, FloatBuffer dst, int imageIndex)
+            throws ImageRejectedException {
+        preprocessor.write(decodeImage(bytes), dst, imageIndex);
+    }
+
+    private BufferedImage decodeImage(byte[] bytes) throws ImageRejectedException {
         if (bytes == null || bytes.length == 0) {
             throw new ImageRejectedException(Reason.EMPTY, "no image bytes");
         }
@@ -68,33 +90,46 @@ public final class ImageDecoder {
             throw new ImageRejectedException(Reason.TOO_MANY_BYTES,
                     bytes.length + " bytes, limit " + limits.maxBytes());
         }
-        String format;
+        boolean jpeg;
         if (isJpeg(bytes)) {
-            format = "jpeg";
+            jpeg = true;
             if (!endsWithJpegEndOfImage(bytes)) {
                 throw new ImageRejectedException(Reason.CORRUPT, "JPEG without end-of-image marker (truncated)");
             }
         } else if (isPng(bytes)) {
-            format = "png";
+            jpeg = false;
         } else {
             throw new ImageRejectedException(Reason.NOT_AN_IMAGE, "neither a JPEG nor a PNG signature");
         }
+        Readers readers = READERS.get();
+        Reader reader = jpeg ? readers.jpeg() : readers.png();
+        boolean clean = false;
         try {
-            return read(format, bytes);
+            BufferedImage image = read(reader, bytes);
+            clean = true;
+            return image;
         } catch (ImageRejectedException e) {
+            clean = e.reason() == Reason.TOO_MANY_PIXELS;
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw corrupt(format, e);
+            throw corrupt(reader.format, e);
         } catch (Error e) {
             // ImageIO's native JPEG code and its colour conversion throw Errors on some malformed inputs;
             // one bad image must not take the worker (or the JVM) down. Size limits were checked above,
             // so this is not where a real shortage of memory would surface.
-            throw corrupt(format, e);
+            throw corrupt(reader.format, e);
+        } finally {
+            reader.reader.setInput(null);
+            if (!clean) {
+                // A reader that failed mid-decode may keep broken native state: the next image gets a new one.
+                readers.discard(reader);
+            }
         }
     }
 
-    private DecodedImage read(String format, byte[] bytes) throws IOException, ImageRejectedException {
-        ImageReader reader = ("jpeg".equals(format) ? JPEG : PNG).createReaderInstance();
+    private BufferedImage read(Reader r, byte[] bytes) throws IOException, ImageRejectedException {
+        ImageReader reader = r.reader;
+        String format = r.format;
         // A memory-backed stream: no temporary files, whatever ImageIO.getUseCache() says.
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             reader.setInput(in, true, true);
@@ -109,20 +144,15 @@ public final class ImageDecoder {
                         format + " header declares " + width + "x" + height + " = " + pixels
                                 + " pixels, limit " + limits.maxPixels());
             }
-            WarningCollector warnings = new WarningCollector();
-            reader.addIIOReadWarningListener(warnings);
-            ImageReadParam param = reader.getDefaultReadParam();
-            BufferedImage image = reader.read(0, param);
-            if (warnings.first != null) {
-                throw new ImageRejectedException(Reason.CORRUPT, format + " decoder warning: " + warnings.first);
+            r.warnings.first = null;
+            BufferedImage image = reader.read(0, r.param);
+            if (r.warnings.first != null) {
+                throw new ImageRejectedException(Reason.CORRUPT, format + " decoder warning: " + r.warnings.first);
             }
             if (image.getWidth() != width || image.getHeight() != height) {
                 throw new ImageRejectedException(Reason.CORRUPT, format + " decoded size differs from its header");
             }
-            int[] rgb = image.getRGB(0, 0, width, height, null, 0, width);
-            return new DecodedImage(width, height, rgb);
-        } finally {
-            reader.dispose();
+            return image;
         }
     }
 
@@ -174,6 +204,58 @@ public final class ImageDecoder {
             end--;
         }
         return end >= 4 && (b[end - 2] & 0xFF) == 0xFF && (b[end - 1] & 0xFF) == 0xD9;
+    }
+
+    /** One reader with its reusable read parameters and warning listener. */
+    private static final class Reader {
+        private final String format;
+        private final ImageReader reader;
+        private final ImageReadParam param;
+        private final WarningCollector warnings = new WarningCollector();
+
+        Reader(String format, ImageReaderSpi spi) throws IOException {
+            this.format = format;
+            this.reader = spi.createReaderInstance();
+            this.param = reader.getDefaultReadParam();
+            reader.addIIOReadWarningListener(warnings);
+        }
+    }
+
+    /** A thread's JPEG and PNG readers, created on first use. */
+    private static final class Readers {
+        private Reader jpeg;
+        private Reader png;
+
+        Reader jpeg() throws ImageRejectedException {
+            if (jpeg == null) {
+                jpeg = create("jpeg", JPEG);
+            }
+            return jpeg;
+        }
+
+        Reader png() throws ImageRejectedException {
+            if (png == null) {
+                png = create("png", PNG);
+            }
+            return png;
+        }
+
+        void discard(Reader r) {
+            r.reader.dispose();
+            if (r == jpeg) {
+                jpeg = null;
+            } else if (r == png) {
+                png = null;
+            }
+        }
+
+        private static Reader create(String format, ImageReaderSpi spi) throws ImageRejectedException {
+            try {
+                return new Reader(format, spi);
+            } catch (IOException e) {
+                throw corrupt(format, e);
+            }
+        }
     }
 
     /** ImageIO reports "Premature end of JPEG file" and similar damage as warnings, then returns pixels. */

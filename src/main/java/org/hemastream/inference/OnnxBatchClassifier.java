@@ -4,25 +4,39 @@ import org.hemastream.events.CellImage;
 import org.hemastream.events.CellResult;
 import org.hemastream.events.ErrorCode;
 
+import org.hemastream.observability.CpuClock;
+
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The production {@link BatchClassifier}: decodes each image with the {@link ImageDecoder} (refusing
- * bad ones with a typed reason), runs the decodable ones through the {@link CellClassifier} as one
- * batch, and turns predictions into {@link CellResult}s. Thread-safe.
+ * bad ones with a typed reason) straight into the calling thread's reused input tensor, on the
+ * {@link DecodePool} and the calling thread together, runs the decodable ones through the
+ * {@link CellClassifier} as one batch, and turns predictions into {@link CellResult}s. Thread-safe.
  */
 public final class OnnxBatchClassifier implements BatchClassifier, AutoCloseable {
 
     private final CellClassifier classifier;
     private final ImageDecoder decoder;
+    private final DecodePool decodePool;
     private final double blastThreshold;
+    private final AtomicLong inferenceCpuNanos = new AtomicLong();
 
+    /** With a decode pool of one thread per core, closed with this classifier. */
     public OnnxBatchClassifier(CellClassifier classifier, ImageDecoder decoder) {
+        this(classifier, decoder, DecodePool.perCore());
+    }
+
+    /** @param decodePool decodes batches beside the calling thread; closed with this classifier */
+    public OnnxBatchClassifier(CellClassifier classifier, ImageDecoder decoder, DecodePool decodePool) {
         this.classifier = classifier;
         this.decoder = decoder;
+        this.decodePool = decodePool;
         this.blastThreshold = classifier.metadata().blastThreshold()
                 .orElseThrow(() -> new IllegalArgumentException("the cell model declares no blast threshold "
                         + "(metadata hemastream.thresholds.blast): blast alerts need one"));
@@ -30,25 +44,54 @@ public final class OnnxBatchClassifier implements BatchClassifier, AutoCloseable
 
     @Override
     public List<CellOutcome> classify(List<CellImage> cells) throws Exception {
-        CellOutcome[] out = new CellOutcome[cells.size()];
-        List<DecodedImage> images = new ArrayList<>(cells.size());
-        List<Integer> positions = new ArrayList<>(cells.size());
-        for (int i = 0; i < cells.size(); i++) {
-            try {
-                images.add(decoder.decode(cells.get(i).image()));
-                positions.add(i);
-            } catch (ImageRejectedException e) {
-                out[i] = new CellOutcome.Refused(cells.get(i), code(e.reason()), e.getMessage());
-            }
+        if (cells.isEmpty()) {
+            return List.of();
         }
-        if (!images.isEmpty()) {
-            List<CellPrediction> predictions = classifier.classify(images);
-            for (int j = 0; j < predictions.size(); j++) {
-                CellImage cell = cells.get(positions.get(j));
-                out[positions.get(j)] = new CellOutcome.Classified(cell, toResult(cell, predictions.get(j)));
+        CellPreprocessor preprocessor = classifier.preprocessor();
+        int per = preprocessor.valuesPerImage();
+        FloatBuffer tensor = classifier.inputBuffer(cells.size());
+        List<byte[]> images = new ArrayList<>(cells.size());
+        cells.forEach(c -> images.add(c.image()));
+        ImageRejectedException[] refused = decodePool.decode(images, decoder, preprocessor, tensor);
+        CellOutcome[] out = new CellOutcome[cells.size()];
+        int[] positions = new int[cells.size()];
+        int decoded = 0;
+        for (int i = 0; i < cells.size(); i++) {
+            if (refused[i] != null) {
+                out[i] = new CellOutcome.Refused(cells.get(i), code(refused[i].reason()), refused[i].getMessage());
+                continue;
+            }
+            if (decoded != i) { // close the gap a refused image left: the model takes the first `decoded` slots
+                tensor.put(decoded * per, tensor, i * per, per);
+            }
+            positions[decoded++] = i;
+        }
+        if (decoded > 0) {
+            tensor.position(0).limit(decoded * per);
+            long cpu0 = CpuClock.thread();
+            List<CellPrediction> predictions = classifier.classifyTensor(tensor, decoded);
+            inferenceCpuNanos.addAndGet(CpuClock.thread() - cpu0);
+            for (int j = 0; j < decoded; j++) {
+                CellImage cell = cells.get(positions[j]);
+                out[positions[j]] = new CellOutcome.Classified(cell, toResult(cell, predictions.get(j)));
             }
         }
         return List.of(out);
+    }
+
+    /** {@inheritDoc} Every decoding thread's: the pool's and the calling threads'. */
+    @Override
+    public long decodeCpuNanos() {
+        return decodePool.cpuNanos();
+    }
+
+    /**
+     * {@inheritDoc} The calling threads' CPU time inside ONNX Runtime (and reading its outputs): all of it with
+     * one intra-op thread (the default); ONNX Runtime's own intra-op threads are not counted.
+     */
+    @Override
+    public long inferenceCpuNanos() {
+        return inferenceCpuNanos.get();
     }
 
     private CellResult toResult(CellImage cell, CellPrediction p) {
@@ -74,6 +117,7 @@ public final class OnnxBatchClassifier implements BatchClassifier, AutoCloseable
     /** Closes the ONNX Runtime session. */
     @Override
     public void close() throws Exception {
+        decodePool.close();
         classifier.close();
     }
 

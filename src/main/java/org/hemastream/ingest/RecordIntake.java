@@ -3,6 +3,7 @@ package org.hemastream.ingest;
 import org.apache.kafka.common.utils.Utils;
 import org.hemastream.events.ErrorCode;
 import org.hemastream.events.EventReader;
+import org.hemastream.observability.CpuClock;
 import org.hemastream.events.ReadResult;
 import org.hemastream.events.RecordOrigin;
 import org.hemastream.observability.ServiceMetrics;
@@ -43,11 +44,14 @@ final class RecordIntake {
         RecordOrigin origin = new RecordOrigin(rec.topic(), rec.partition(), rec.offset(), rec.timestamp(), rec.key());
         checkPartition(rec);
         ReadResult result;
+        long cpu0 = CpuClock.thread();
         try {
             result = reader.read(rec.topic(), rec.key(), rec.value());
         } catch (RuntimeException e) {
             log.error("reading {}-{}@{} failed: {}", rec.topic(), rec.partition(), rec.offset(), e.getClass().getName());
             result = new ReadResult.Rejected(ErrorCode.PROCESSING_FAILED, e.toString(), null);
+        } finally {
+            metrics.stageCpu("parse", CpuClock.thread() - cpu0);
         }
         return new Read(origin, rec.value(), result);
     }

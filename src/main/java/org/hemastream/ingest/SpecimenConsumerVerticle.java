@@ -21,6 +21,7 @@ import org.hemastream.events.RecordOrigin;
 import org.hemastream.events.SlideComplete;
 import org.hemastream.inference.BatchClassifier;
 import org.hemastream.inference.CellOutcome;
+import org.hemastream.observability.CpuClock;
 import org.hemastream.observability.HttpVerticle;
 import org.hemastream.observability.ServiceMetrics;
 import org.hemastream.publish.OutputEncoder;
@@ -43,6 +44,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntPredicate;
+import java.util.function.Supplier;
 
 /**
  * The shell: a thin composition of stages that talk through the core's values, data flowing one way —
@@ -150,6 +152,7 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
                 this::pump);
         scores = new ScoreChain(workers, scorer, this::onScored, this::pump);
         metrics.bindState(() -> book.openSpecimens(), () -> cells.load());
+        metrics.bindStageCpu(classifier::decodeCpuNanos, classifier::inferenceCpuNanos);
         metrics.bindCommits(() -> oldestUncommittedMillis / 1000.0, () -> brokerReachable ? 1 : 0);
 
         KafkaClients clients = new KafkaClients(config);
@@ -303,10 +306,10 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
             deadLetter(r.code(), r.message(), r.specimenId(), r.origin(), raw);
         }
         for (CellResult r : fx.cellResults()) {
-            cycle.output(encoder.cellResult(r, partitionOf(r.specimenId(), partitionHint)), nowMillis);
+            output(() -> encoder.cellResult(r, partitionOf(r.specimenId(), partitionHint)), nowMillis);
         }
         for (BlastAlert alert : fx.alerts()) {
-            cycle.output(encoder.blastAlert(alert, partitionOf(alert.specimenId(), partitionHint)), nowMillis);
+            output(() -> encoder.blastAlert(alert, partitionOf(alert.specimenId(), partitionHint)), nowMillis);
             Instant confirming = alert.blastCells().stream().map(BlastAlert.BlastCell::capturedAt)
                     .filter(java.util.Objects::nonNull).max(Instant::compareTo).orElse(null);
             metrics.alert(alert.stage().wireName(), confirming == null ? null : Duration.between(confirming, Instant.now()));
@@ -336,7 +339,15 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
     private void deadLetter(ErrorCode code, String message, String specimenId, RecordOrigin origin, byte[] raw) {
         metrics.deadLetter(code.name());
         log.warn("dead letter {} from {}-{}@{}", code, origin.topic(), origin.partition(), origin.offset());
-        cycle.output(encoder.deadLetter(code, message, specimenId, origin, raw), System.currentTimeMillis());
+        output(() -> encoder.deadLetter(code, message, specimenId, origin, raw), System.currentTimeMillis());
+    }
+
+    /** Encodes an output into the open unit; the encoding's CPU time counts as the publish stage. */
+    private void output(Supplier<TransactionCycle.Output> encode, long nowMillis) {
+        long cpu0 = CpuClock.thread();
+        TransactionCycle.Output out = encode.get();
+        metrics.stageCpu("publish", CpuClock.thread() - cpu0);
+        cycle.output(out, nowMillis);
     }
 
     private void onOutcome(CellOutcome outcome) {
@@ -370,7 +381,7 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
             metrics.diagnosticScoreFailed(r.stage().wireName());
             log.error("diagnostic score {} of specimen {} could not be computed", r.stage().wireName(), LogIds.of(r.specimenId()));
         } else {
-            cycle.output(encoder.diagnosticScore(s, book.partitionOf(r.specimenId())), System.currentTimeMillis());
+            output(() -> encoder.diagnosticScore(s, book.partitionOf(r.specimenId())), System.currentTimeMillis());
             metrics.diagnosticScore(r.stage().wireName());
         }
     }

@@ -2,6 +2,7 @@ package org.hemastream.observability;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -14,9 +15,12 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -35,6 +39,8 @@ public final class ServiceMetrics {
     private final Counter duplicates;
     private final ConcurrentHashMap<String, Counter> byKey = new ConcurrentHashMap<>();
     private final AtomicInteger pausedPartitions = new AtomicInteger();
+    private final ConcurrentHashMap<String, AtomicLong> stageCpuTotals = new ConcurrentHashMap<>();
+    private final List<Supplier<Number>> stageCpuSources = new CopyOnWriteArrayList<>();
 
     public ServiceMetrics() {
         new JvmMemoryMetrics().bindTo(registry);
@@ -80,6 +86,36 @@ public final class ServiceMetrics {
                 .description("age of the oldest input record fed but not yet committed").register(registry);
         Gauge.builder("hemastream.broker.reachable", brokerReachable)
                 .description("1 when the broker answered the last check, else 0").register(registry);
+    }
+
+    /**
+     * Registers the CPU-time counters of the stages a cell passes ({@code hemastream_stage_cpu_seconds_total}):
+     * {@code decode} and {@code inference} read from the classifier; {@code parse} and {@code publish} are
+     * added with {@link #stageCpu}. CPU time, not wall time: it is what a cell costs whoever shares the cores.
+     */
+    public void bindStageCpu(Supplier<Number> decodeNanos, Supplier<Number> inferenceNanos) {
+        stageCpuCounter("decode", decodeNanos, "decoding images into the input tensor, every decoding thread");
+        stageCpuCounter("inference", inferenceNanos, "running the cell model, on the inference sessions' threads");
+    }
+
+    /** CPU time spent in {@code parse} (reading input events) or {@code publish} (encoding and sending outputs). */
+    public void stageCpu(String stage, long nanos) {
+        stageCpuTotals.computeIfAbsent(stage, s -> {
+            AtomicLong total = new AtomicLong();
+            stageCpuCounter(s, total::get, switch (s) {
+                case "parse" -> "reading input events: UTF-8, JSON, schema, base64";
+                case "publish" -> "encoding outputs and handing them to the Kafka producer";
+                default -> s;
+            });
+            return total;
+        }).addAndGet(nanos);
+    }
+
+    private void stageCpuCounter(String stage, Supplier<Number> nanos, String description) {
+        stageCpuSources.add(nanos); // the registry holds what it reads only weakly
+        FunctionCounter.builder("hemastream.stage.cpu", nanos, n -> n.get().doubleValue() / 1e9)
+                .baseUnit("seconds").tag("stage", stage).description("CPU time per stage: " + description)
+                .register(registry);
     }
 
     /** A commit unit ended: {@code committed} or {@code aborted}. */
