@@ -1,6 +1,7 @@
 package org.hemastream.events;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaValidatorsConfig;
@@ -26,6 +27,9 @@ public final class EventSchemas {
     public static final List<String> TYPES = List.of(
             "cbc-result", "cell-image", "slide-complete", "cell-result", "blast-alert", "dead-letter",
             "diagnostic-score");
+
+    private static final Set<String> PLAIN_STRING_KEYWORDS = Set.of("type", "minLength", "maxLength", "description",
+            "contentEncoding", "contentMediaType", "title");
 
     private final JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
     private final SchemaValidatorsConfig config = SchemaValidatorsConfig.builder()
@@ -56,6 +60,36 @@ public final class EventSchemas {
     public List<String> validate(String type, JsonNode event) {
         Set<ValidationMessage> messages = schemas.computeIfAbsent(type, this::load).validate(event);
         return messages.stream().map(ValidationMessage::getMessage).sorted().toList();
+    }
+
+    /** Length bounds of a string property, in code points. */
+    public record StringBounds(int min, int max) {
+    }
+
+    /**
+     * The bounds of {@code type}'s top-level string property when they are all its schema asserts about it
+     * (type string, minLength, maxLength; description and content annotations aside), else null: what lets a
+     * reader validate a long value by its length without handing the whole text to the validator.
+     */
+    public StringBounds plainStringBounds(String type, String property) {
+        JsonNode p;
+        try (InputStream in = getClass().getClassLoader().getResourceAsStream(resource(type))) {
+            if (in == null) {
+                return null;
+            }
+            p = new ObjectMapper().readTree(in).path("properties").path(property);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read schema " + resource(type), e);
+        }
+        if (!"string".equals(p.path("type").asText()) || !p.path("maxLength").canConvertToInt()) {
+            return null;
+        }
+        for (var names = p.fieldNames(); names.hasNext(); ) {
+            if (!PLAIN_STRING_KEYWORDS.contains(names.next())) {
+                return null;
+            }
+        }
+        return new StringBounds(p.path("minLength").asInt(0), p.path("maxLength").asInt());
     }
 
     private JsonSchema load(String type) {
