@@ -1,102 +1,165 @@
 package org.hemastream.events;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
 /**
  * Serialises output events to the JSON of their schemas under {@code schemas/}, fields in a fixed
- * order. Thread-safe.
+ * order. Written field by field with a streaming generator — no tree per event — to the same bytes a
+ * Jackson tree of the same fields gives. Thread-safe.
  */
 public final class EventWriter {
 
-    private final ObjectMapper mapper = new ObjectMapper();
+    private final JsonFactory factory = new JsonFactory();
+
+    /** Writes one event's fields (the header is already written); the object is closed after it. */
+    @FunctionalInterface
+    private interface Fields {
+        void write(JsonGenerator g) throws IOException;
+    }
 
     public byte[] cellResult(CellResult r) {
-        ObjectNode n = header("cell-result");
-        n.put("specimenId", r.specimenId()).put("slideId", r.slideId()).put("cellId", r.cellId())
-                .put("capturedAt", time(r.capturedAt())).put("modelVersion", r.modelVersion())
-                .put("cellType", r.cellType()).put("probability", round(r.probability()));
-        ObjectNode probs = n.putObject("probabilities");
-        r.probabilities().forEach((k, v) -> probs.put(k, round(v)));
-        ObjectNode attrs = n.putObject("attributes");
-        r.attributes().forEach((k, v) -> attrs.putObject(k).put("value", v.value()).put("probability", round(v.probability())));
-        n.put("blast", r.blast());
-        return bytes(n);
+        return event("cell-result", g -> {
+            g.writeStringField("specimenId", r.specimenId());
+            g.writeStringField("slideId", r.slideId());
+            g.writeStringField("cellId", r.cellId());
+            g.writeStringField("capturedAt", time(r.capturedAt()));
+            g.writeStringField("modelVersion", r.modelVersion());
+            g.writeStringField("cellType", r.cellType());
+            g.writeNumberField("probability", round(r.probability()));
+            g.writeObjectFieldStart("probabilities");
+            for (var e : r.probabilities().entrySet()) {
+                g.writeNumberField(e.getKey(), round(e.getValue()));
+            }
+            g.writeEndObject();
+            g.writeObjectFieldStart("attributes");
+            for (var e : r.attributes().entrySet()) {
+                g.writeObjectFieldStart(e.getKey());
+                g.writeStringField("value", e.getValue().value());
+                g.writeNumberField("probability", round(e.getValue().probability()));
+                g.writeEndObject();
+            }
+            g.writeEndObject();
+            g.writeBooleanField("blast", r.blast());
+        });
     }
 
     public byte[] blastAlert(BlastAlert a) {
-        ObjectNode n = header("blast-alert");
-        n.put("alertId", a.alertId()).put("specimenId", a.specimenId()).put("slideId", a.slideId())
-                .put("stage", a.stage().wireName()).put("blastCount", a.blastCount())
-                .put("promyelocyteCount", a.promyelocyteCount()).put("slideRuleMet", a.slideRuleMet())
-                .put("promyelocyteExcess", a.promyelocyteExcess())
-                .put("classifiedCells", a.classifiedCells())
-                .put("blastPercent", Math.round(a.blastPercent() * 100) / 100.0)
-                .put("threshold", a.threshold());
-        ArrayNode cells = n.putArray("blastCells");
-        for (BlastAlert.BlastCell c : a.blastCells()) {
-            ObjectNode cn = cells.addObject().put("cellId", c.cellId()).put("probability", round(c.probability()))
-                    .put("cellType", c.cellType()).put("flagged", c.flagged());
-            if (c.capturedAt() != null) {
-                cn.put("capturedAt", time(c.capturedAt()));
+        return event("blast-alert", g -> {
+            g.writeStringField("alertId", a.alertId());
+            g.writeStringField("specimenId", a.specimenId());
+            g.writeStringField("slideId", a.slideId());
+            g.writeStringField("stage", a.stage().wireName());
+            g.writeNumberField("blastCount", a.blastCount());
+            g.writeNumberField("promyelocyteCount", a.promyelocyteCount());
+            g.writeBooleanField("slideRuleMet", a.slideRuleMet());
+            g.writeBooleanField("promyelocyteExcess", a.promyelocyteExcess());
+            g.writeNumberField("classifiedCells", a.classifiedCells());
+            g.writeNumberField("blastPercent", Math.round(a.blastPercent() * 100) / 100.0);
+            g.writeNumberField("threshold", a.threshold());
+            g.writeArrayFieldStart("blastCells");
+            for (BlastAlert.BlastCell c : a.blastCells()) {
+                g.writeStartObject();
+                g.writeStringField("cellId", c.cellId());
+                g.writeNumberField("probability", round(c.probability()));
+                g.writeStringField("cellType", c.cellType());
+                g.writeBooleanField("flagged", c.flagged());
+                if (c.capturedAt() != null) {
+                    g.writeStringField("capturedAt", time(c.capturedAt()));
+                }
+                g.writeEndObject();
             }
-        }
-        ArrayNode flags = n.putArray("cbcFlags");
-        a.cbcFlags().forEach(flags::add);
-        n.put("cbcAvailable", a.cbcAvailable()).put("lostCells", a.lostCells())
-                .put("modelVersion", a.modelVersion()).put("issuedAt", time(a.issuedAt()));
-        return bytes(n);
+            g.writeEndArray();
+            g.writeArrayFieldStart("cbcFlags");
+            for (String flag : a.cbcFlags()) {
+                g.writeString(flag);
+            }
+            g.writeEndArray();
+            g.writeBooleanField("cbcAvailable", a.cbcAvailable());
+            g.writeNumberField("lostCells", a.lostCells());
+            g.writeStringField("modelVersion", a.modelVersion());
+            g.writeStringField("issuedAt", time(a.issuedAt()));
+        });
     }
 
     public byte[] diagnosticScore(DiagnosticScore s) {
-        ObjectNode n = header("diagnostic-score");
-        n.put("scoreId", s.scoreId()).put("specimenId", s.specimenId()).put("stage", s.stage().wireName());
-        ObjectNode probs = n.putObject("probabilities");
-        s.probabilities().forEach((k, v) -> probs.put(k, round(v)));
-        ArrayNode leading = n.putArray("leading");
-        for (DiagnosticScore.ClassExplanation e : s.leading()) {
-            ObjectNode en = leading.addObject().put("diagnosis", e.diagnosis()).put("probability", round(e.probability()));
-            ArrayNode cs = en.putArray("contributions");
-            for (DiagnosticScore.Contribution c : e.contributions()) {
-                ObjectNode cn = cs.addObject().put("feature", c.feature());
-                if (Double.isNaN(c.value())) {
-                    cn.putNull("value");
-                } else {
-                    cn.put("value", Math.round(c.value() * 1e6) / 1e6);
-                }
-                cn.put("contribution", round(c.contribution()));
+        return event("diagnostic-score", g -> {
+            g.writeStringField("scoreId", s.scoreId());
+            g.writeStringField("specimenId", s.specimenId());
+            g.writeStringField("stage", s.stage().wireName());
+            g.writeObjectFieldStart("probabilities");
+            for (var e : s.probabilities().entrySet()) {
+                g.writeNumberField(e.getKey(), round(e.getValue()));
             }
-        }
-        n.put("diagnosticModelVersion", s.diagnosticModelVersion()).put("cellModelVersion", s.cellModelVersion());
-        DiagnosticScore.Completeness c = s.completeness();
-        ObjectNode cn = n.putObject("completeness").put("specimen", c.specimen());
-        c.reasons().forEach(cn.putArray("reasons")::add);
-        cn.put("cbcAvailable", c.cbcAvailable()).put("classifiedCells", c.classifiedCells());
-        n.put("issuedAt", time(s.issuedAt()));
-        return bytes(n);
+            g.writeEndObject();
+            g.writeArrayFieldStart("leading");
+            for (DiagnosticScore.ClassExplanation e : s.leading()) {
+                g.writeStartObject();
+                g.writeStringField("diagnosis", e.diagnosis());
+                g.writeNumberField("probability", round(e.probability()));
+                g.writeArrayFieldStart("contributions");
+                for (DiagnosticScore.Contribution c : e.contributions()) {
+                    g.writeStartObject();
+                    g.writeStringField("feature", c.feature());
+                    if (Double.isNaN(c.value())) {
+                        g.writeNullField("value");
+                    } else {
+                        g.writeNumberField("value", Math.round(c.value() * 1e6) / 1e6);
+                    }
+                    g.writeNumberField("contribution", round(c.contribution()));
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeStringField("diagnosticModelVersion", s.diagnosticModelVersion());
+            g.writeStringField("cellModelVersion", s.cellModelVersion());
+            DiagnosticScore.Completeness c = s.completeness();
+            g.writeObjectFieldStart("completeness");
+            g.writeStringField("specimen", c.specimen());
+            g.writeArrayFieldStart("reasons");
+            for (String reason : c.reasons()) {
+                g.writeString(reason);
+            }
+            g.writeEndArray();
+            g.writeBooleanField("cbcAvailable", c.cbcAvailable());
+            g.writeNumberField("classifiedCells", c.classifiedCells());
+            g.writeEndObject();
+            g.writeStringField("issuedAt", time(s.issuedAt()));
+        });
     }
 
     public byte[] deadLetter(DeadLetter d) {
-        ObjectNode n = header("dead-letter");
-        n.put("errorCode", d.errorCode().name()).put("errorMessage", d.errorMessage()).put("specimenId", d.specimenId());
-        RecordOrigin o = d.origin();
-        ObjectNode src = n.putObject("source").put("topic", o.topic()).put("partition", o.partition())
-                .put("offset", o.offset());
-        if (o.timestamp() >= 0) {
-            src.put("timestamp", o.timestamp());
-        } else {
-            src.putNull("timestamp");
-        }
-        src.put("key", o.key());
-        n.putObject("original").put("sizeBytes", d.originalSize()).put("truncated", d.truncated())
-                .put("base64", d.originalBase64());
-        n.put("deadLetteredAt", time(d.deadLetteredAt()));
-        return bytes(n);
+        return event("dead-letter", g -> {
+            g.writeStringField("errorCode", d.errorCode().name());
+            g.writeStringField("errorMessage", d.errorMessage());
+            g.writeStringField("specimenId", d.specimenId());
+            RecordOrigin o = d.origin();
+            g.writeObjectFieldStart("source");
+            g.writeStringField("topic", o.topic());
+            g.writeNumberField("partition", o.partition());
+            g.writeNumberField("offset", o.offset());
+            if (o.timestamp() >= 0) {
+                g.writeNumberField("timestamp", o.timestamp());
+            } else {
+                g.writeNullField("timestamp");
+            }
+            g.writeStringField("key", o.key());
+            g.writeEndObject();
+            g.writeObjectFieldStart("original");
+            g.writeNumberField("sizeBytes", d.originalSize());
+            g.writeBooleanField("truncated", d.truncated());
+            g.writeStringField("base64", d.originalBase64());
+            g.writeEndObject();
+            g.writeStringField("deadLetteredAt", time(d.deadLetteredAt()));
+        });
     }
 
     /** Size in bytes of a dead letter's JSON without the original: what the original may add up to. */
@@ -104,16 +167,22 @@ public final class EventWriter {
         return deadLetter(withoutOriginal).length;
     }
 
-    private ObjectNode header(String type) {
-        return mapper.createObjectNode().put("schemaVersion", EventReader.SCHEMA_VERSION).put("type", type);
-    }
-
-    private byte[] bytes(ObjectNode n) {
-        try {
-            return mapper.writeValueAsString(n).getBytes(StandardCharsets.UTF_8);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialise " + n.path("type").asText(), e);
+    /**
+     * One event object: header, fields, end. Characters first, then UTF-8 as {@code String.getBytes} encodes
+     * them, so that text from outside (an error message quoting a record) can never fail the encoding.
+     */
+    private byte[] event(String type, Fields fields) {
+        StringWriter out = new StringWriter(512);
+        try (JsonGenerator g = factory.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeNumberField("schemaVersion", EventReader.SCHEMA_VERSION);
+            g.writeStringField("type", type);
+            fields.write(g);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serialise " + type, e);
         }
+        return out.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     private static String time(Instant t) {
