@@ -93,7 +93,7 @@ CELLS=$((N1 - N0))
 log "compute floor (bench-cells, same images)"
 java -jar "$JAR" bench-cells --images src/main/resources/demo-pack/images --cells "$PACK_CELLS" --batches "$BATCH" \
   --threads 1 --seconds 6 >"$WORK/bench.md" 2>"$WORK/bench.log"
-FLOOR_PREP=$(awk -F'|' '/^\| total \|/ { gsub(/ /, "", $4); print $4 / 1000 }' "$WORK/bench.md")
+FLOOR_PREP=$(awk -F'|' '/^\| decode straight into the tensor/ { gsub(/ /, "", $4); print $4 / 1000 }' "$WORK/bench.md")
 FLOOR_ORT=$(awk -F'|' -v b="$BATCH" '$2 ~ /^ *1 *$/ && $3 ~ "^ *" b " *$" { gsub(/ /, "", $6); print $6 }' "$WORK/bench.md")
 
 jit_ms() { # CPU of the JIT compiler threads over the measurement
@@ -119,7 +119,7 @@ awk -v cpu0="$CPU0" -v cpu1="$CPU1" -v cells="$CELLS" -v prep="$FLOOR_PREP" -v o
     printf "| — publish (results, alerts, state: encode + send) | %.3f |\n", publish / cells
     printf "| — everything else but the JIT (Kafka clients, fetch, GC, bookkeeping) | %.3f |\n", svc - (jit + parse + decode + infer + publish) / cells
   }
-  printf "| compute floor: decode + preprocess (bench-cells, one thread) | %.3f |\n", prep
+  printf "| compute floor: decode + preprocess into the tensor (bench-cells, one thread) | %.3f |\n", prep
   printf "| compute floor: ONNX Runtime, batch %d, 1 intra-op thread | %.3f |\n", batch, ort
   printf "| compute floor: total | **%.3f** |\n\n", floor
   printf "**service / floor = %.2f** (efficiency %.2f); without the JIT warm-up **%.2f**\n", svc / floor, floor / svc, (svc - jit / cells) / floor
