@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The shipped model in Java gives what PyTorch gave for the parity sample written at training time
- * ({@code src/test/resources/parity/}: held-out test images and their Python outputs).
+ * ({@code src/service/test/resources/parity/}: held-out test images and their Python outputs).
  */
 class CellClassifierParityTest {
 

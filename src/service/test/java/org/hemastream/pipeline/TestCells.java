@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * TEST FIXTURE: real held-out cell images (the committed parity sample, src/test/resources/parity) with
+ * TEST FIXTURE: real held-out cell images (the committed parity sample, src/service/test/resources/parity) with
  * their dataset labels, used to assemble test specimens.
  */
 final class TestCells {
@@ -19,7 +19,7 @@ final class TestCells {
     record Cell(String file, String label, String source, byte[] jpeg) {
     }
 
-    private static final Path DIR = Path.of("src/test/resources/parity");
+    private static final Path DIR = Path.of("src/service/test/resources/parity");
     private static List<Cell> all;
 
     static synchronized List<Cell> all() {
