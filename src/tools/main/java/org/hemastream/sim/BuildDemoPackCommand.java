@@ -13,13 +13,13 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code hemastream build-demo-pack}: regenerates the demo pack committed under
- * {@code src/main/resources/demo-pack/} from the data sets — deterministic, so rerunning it with the same
+ * {@code src/tools/main/resources/demo-pack/} from the data sets — deterministic, so rerunning it with the same
  * data sets and seed rewrites identical files. With {@code --full} it writes the full sets instead (all
  * DeepAPL test patients and {@code --healthy} smears), e.g. for an offline load test.
  */
 @Command(name = "build-demo-pack", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = {"Build the demo pack (manifest.json, README.md, images/) from the data sets.",
-                "Regenerate the committed pack: build-demo-pack --datasets ../shared/datasets --out src/main/resources/demo-pack"})
+                "Regenerate the committed pack: build-demo-pack --datasets ../shared/datasets --out src/tools/main/resources/demo-pack"})
 public final class BuildDemoPackCommand implements Callable<Integer> {
 
     @Spec

@@ -24,7 +24,7 @@ final class DemoPackReadme {
                 # hemastream demo pack
 
                 Generated file — do not edit by hand. Regenerate with
-                `java -jar target/hemastream.jar build-demo-pack --datasets ../shared/datasets --out src/main/resources/demo-pack`
+                `java -jar target/hemastream.jar build-demo-pack --datasets ../shared/datasets --out src/tools/main/resources/demo-pack`
                 (seed %d; the same data sets and seed give the same files).
 
                 %d simulated specimens, %d cell images (%.1f MB), replayed by `hemastream demo` and
