@@ -91,7 +91,7 @@ CELLS=$((N1 - N0))
 [ "$CELLS" -gt 0 ] || { log "no cells classified between ready and the end; see $WORK/service.log"; exit 1; }
 
 log "compute floor (bench-cells, same images)"
-java -jar "$JAR" bench-cells --images src/main/resources/demo-pack/images --cells "$PACK_CELLS" --batches "$BATCH" \
+java -jar "$JAR" bench-cells --images src/tools/main/resources/demo-pack/images --cells "$PACK_CELLS" --batches "$BATCH" \
   --threads 1 --seconds 6 >"$WORK/bench.md" 2>"$WORK/bench.log"
 FLOOR_PREP=$(awk -F'|' '/^\| decode straight into the tensor/ { gsub(/ /, "", $4); print $4 / 1000 }' "$WORK/bench.md")
 FLOOR_ORT=$(awk -F'|' -v b="$BATCH" '$2 ~ /^ *1 *$/ && $3 ~ "^ *" b " *$" { gsub(/ /, "", $6); print $6 }' "$WORK/bench.md")
