@@ -6,7 +6,7 @@
 #   EXTRA_RUN_ARGS="--set inference.maxBatch=1" load-tests/per-cell-cost.sh
 #
 # 1. a broker in its own process; the simulator pre-loads ROUNDS rounds of the demo pack and exits;
-# 2. the service (`run`) starts alone on that broker; from /health/ready until every cell is classified its
+# 2. the service (`hemastream-service.jar run`) starts alone on that broker; from /health/ready until every cell is classified its
 #    process CPU time (/proc/PID/stat: user + system, every thread: JIT, GC, Kafka clients included) is
 #    divided by the cells classified meanwhile; per thread group from /proc/PID/task, per stage from the
 #    service's own `hemastream_stage_cpu_seconds_total{stage}` (thread CPU time around each stage). A short
@@ -21,8 +21,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export ORT_DISABLE_TELEMETRY=1
 
-JAR=${JAR:-target/hemastream.jar}
-[ -f "$JAR" ] || ./mvnw -q -B package -DskipTests
+JAR=${JAR:-target/hemastream.jar}                         # broker, simulate, bench-cells
+SERVICE_JAR=${SERVICE_JAR:-target/hemastream-service.jar} # the production artifact
+[ -f "$JAR" ] && [ -f "$SERVICE_JAR" ] || ./mvnw -q -B package -DskipTests
 ROUNDS=${ROUNDS:-4}
 BATCH=${BATCH:-32}
 EXTRA_RUN_ARGS=${EXTRA_RUN_ARGS:-}
@@ -67,7 +68,7 @@ java -Xmx512m -jar "$JAR" simulate --bootstrap-servers "$BS" --repeat "$ROUNDS" 
 
 log "service"
 # shellcheck disable=SC2086
-java -Xmx1g ${SERVICE_JAVA_OPTS:-} -jar "$JAR" run --bootstrap-servers "$BS" --set http.port=$HTTP --set http.host=127.0.0.1 \
+java -Xmx1g ${SERVICE_JAVA_OPTS:-} -jar "$SERVICE_JAR" run --bootstrap-servers "$BS" --set http.port=$HTTP --set http.host=127.0.0.1 \
   --set inference.maxBatch="$BATCH" $EXTRA_RUN_ARGS >"$WORK/service.log" 2>&1 &
 SVC_PID=$!
 for _ in $(seq 1 240); do
