@@ -82,6 +82,25 @@ public final class ServiceMetrics {
                 .description("1 when the broker answered the last check, else 0").register(registry);
     }
 
+    /**
+     * Registers {@code hemastream_ready} (1 when {@code /health/ready} would answer 200, else 0): an alert
+     * rule cannot read the probe, and an instance that is up but not ready must still page.
+     */
+    public void bindReadiness(Supplier<Boolean> ready) {
+        Gauge.builder("hemastream.ready", () -> ready.get() ? 1 : 0)
+                .description("1 when /health/ready answers 200 (partitions assigned, broker reachable, commits going), else 0")
+                .register(registry);
+    }
+
+    /**
+     * Registers {@code hemastream_model_info{model, version}} = 1 for a loaded model, so dashboards can show
+     * which model versions the instances run (a rollout shows as two versions side by side).
+     */
+    public void modelInfo(String model, String version) {
+        Gauge.builder("hemastream.model.info", () -> 1).description("the model versions this instance runs")
+                .tag("model", model).tag("version", version).register(registry);
+    }
+
     /** A commit unit ended: {@code committed} or {@code aborted}. */
     public void transaction(String outcome) {
         counter("hemastream.transactions", "outcome", outcome, "commit units (Kafka transactions under exactly_once), by outcome").increment();
@@ -120,6 +139,8 @@ public final class ServiceMetrics {
             Timer.builder("hemastream.blast.alert.latency")
                     .description("from the capture of the cell that confirmed the alert to publishing it")
                     .tag("stage", stage).publishPercentileHistogram()
+                    // An exact bucket at the alerting SLO (p99 ≤ 250 ms, deploy/prometheus/hemastream-rules.yaml).
+                    .serviceLevelObjectives(Duration.ofMillis(250))
                     .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
                     .register(registry).record(sinceConfirmingCapture);
         }
