@@ -119,9 +119,6 @@ public final class HemastreamService {
                             prepared.getValue());
                     HttpVerticle http = new HttpVerticle(metrics, ingest::readiness, ingest::liveness, config.http().host(),
                             config.http().port());
-                    metrics.bindReadiness(() -> ingest.readiness().ready());
-                    metrics.modelInfo("cell", classifier.modelVersion());
-                    metrics.modelInfo("diagnosis", scorer.model().version());
                     return Future.succeededFuture(new HemastreamService(vertx, metrics, ingest, http, resources, scorer));
                 })
                 .compose(service -> deploy(service, config));

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.hemastream.events.DiagnosticScore;
 
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
@@ -52,6 +53,11 @@ public final class ServiceMetrics {
         duplicates = Counter.builder("hemastream.cells.duplicate").description("repeated cell IDs ignored").register(registry);
         Gauge.builder("hemastream.partitions.paused", pausedPartitions, AtomicInteger::get)
                 .description("input partitions paused by backpressure").register(registry);
+        // Exported from the start (0), not at the first failure: rules and panels read 0, not an absent series.
+        sendsRetried(0);
+        for (DiagnosticScore.Stage stage : DiagnosticScore.Stage.values()) {
+            counter("hemastream.diagnostic.scores.failed", "stage", stage.wireName(), "diagnostic scores that could not be computed");
+        }
     }
 
     private Timer timer(String name, String description) {
@@ -62,6 +68,13 @@ public final class ServiceMetrics {
 
     public PrometheusMeterRegistry registry() {
         return registry;
+    }
+
+    /** Registers {@code hemastream_ready}: 1 when {@code /health/ready} says ready, else 0 (called once by the service). */
+    public void bindReady(Supplier<Boolean> ready) {
+        Gauge.builder("hemastream.ready", () -> ready.get() ? 1 : 0)
+                .description("1 when the instance is ready (Kafka reached, partitions assigned, commits going through)")
+                .register(registry);
     }
 
     /** Registers the gauges that read live state (called once by the ingest verticle). */
@@ -80,16 +93,6 @@ public final class ServiceMetrics {
                 .description("age of the oldest input record fed but not yet committed").register(registry);
         Gauge.builder("hemastream.broker.reachable", brokerReachable)
                 .description("1 when the broker answered the last check, else 0").register(registry);
-    }
-
-    /**
-     * Registers {@code hemastream_ready} (1 when {@code /health/ready} would answer 200, else 0): an alert
-     * rule cannot read the probe, and an instance that is up but not ready must still page.
-     */
-    public void bindReadiness(Supplier<Boolean> ready) {
-        Gauge.builder("hemastream.ready", () -> ready.get() ? 1 : 0)
-                .description("1 when /health/ready answers 200 (partitions assigned, broker reachable, commits going), else 0")
-                .register(registry);
     }
 
     /**
@@ -146,8 +149,11 @@ public final class ServiceMetrics {
         }
     }
 
-    public void diagnosticScore(String stage) {
-        counter("hemastream.diagnostic.scores", "stage", stage, "diagnostic scores published").increment();
+    /** A score was published; {@code leading} is its most probable class (the dashboard's diagnosis mix). */
+    public void diagnosticScore(String stage, String leading) {
+        byKey.computeIfAbsent("hemastream.diagnostic.scores|" + stage + "|" + leading,
+                k -> Counter.builder("hemastream.diagnostic.scores").description("diagnostic scores published, by most probable class")
+                        .tag("stage", stage).tag("leading", leading).register(registry)).increment();
     }
 
     public void diagnosticScoreFailed(String stage) {
