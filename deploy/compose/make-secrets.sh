@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Writes the Compose stack's secrets into deploy/compose/secrets/ (git-ignored), once: a random bearer token
+# for /metrics (hemastream and Prometheus share it), a random HMAC key for pseudonymised specimen IDs in
+# logs (shared by both instances, kept across restarts so pseudonyms stay comparable) and Grafana's admin
+# password. Existing files are kept.
+set -euo pipefail
+dir="$(cd "$(dirname "$0")" && pwd)/secrets"
+mkdir -p "$dir"
+chmod 700 "$dir"
+for name in metrics-token pseudonym-key grafana-admin-password; do
+  if [ ! -s "$dir/$name" ]; then
+    head -c 32 /dev/urandom | base64 | tr -d '/+=\n' > "$dir/$name"
+    # Read by the containers' own users (hemastream 10001, Prometheus nobody, Grafana 472): the folder
+    # itself is closed to other users of this host.
+    chmod 644 "$dir/$name"
+    echo "wrote $dir/$name"
+  fi
+done
+echo "Grafana: admin / $(cat "$dir/grafana-admin-password")"
