@@ -28,7 +28,7 @@ final class StrictManifests {
     record Manifest(String source, String apiVersion, String kind, String name, JsonNode tree, Object typed) {
     }
 
-    /** apiVersion/kind → model class. KEDA's kinds are checked against KEDA's own model (deploy/k8s/test). */
+    /** apiVersion/kind → model class. KEDA's kinds are checked against KEDA's own model (deploy/checks/check-keda.mjs, run by .ci/run). */
     static final Map<String, Class<?>> MODELS = Map.ofEntries(
             Map.entry("v1/Namespace", io.fabric8.kubernetes.api.model.Namespace.class),
             Map.entry("v1/ConfigMap", io.fabric8.kubernetes.api.model.ConfigMap.class),
