@@ -40,7 +40,7 @@ class K8sManifestsTest {
             all.addAll(StrictManifests.parse(K8S.relativize(file).toString(), Files.readString(file)));
         }
         assertThat(all.stream().map(StrictManifests.Manifest::kind).collect(Collectors.toSet())).contains("Namespace",
-                "ConfigMap", "Secret", "Service", "StatefulSet", "PodDisruptionBudget", "KafkaTopic", "ServiceMonitor",
+                "ConfigMap", "Secret", "Service", "StatefulSet", "PodDisruptionBudget", "KafkaTopic", "KafkaUser", "ServiceMonitor",
                 "PrometheusRule", "ScaledObject", "TriggerAuthentication");
     }
 
@@ -84,7 +84,7 @@ class K8sManifestsTest {
 
     @Test
     void topicsAreReplicatedCoPartitionedAndKeptAsLongAsTheirUseNeeds() throws Exception {
-        Map<String, KafkaTopic> topics = base().stream().filter(m -> m.typed() instanceof KafkaTopic)
+        Map<String, KafkaTopic> topics = all().stream().filter(m -> m.typed() instanceof KafkaTopic)
                 .map(m -> (KafkaTopic) m.typed()).collect(Collectors.toMap(t -> t.getSpec().getTopicName(), t -> t));
         assertThat(topics).containsOnlyKeys("lab.cbc.results", "lab.cell.captures", "hema.cell-results", "hema.blast-alerts",
                 "hema.diagnostic-scores", "hema.dead-letters", "hema.specimen-state", "hema.alert-reviews");
@@ -104,6 +104,15 @@ class K8sManifestsTest {
         // A 2 MB image (inference.maxImageBytes) is ~2.8 MB as base64 JSON: the captures topic must take it.
         assertThat(Long.parseLong((String) topics.get("lab.cell.captures").getSpec().getConfig().get("max.message.bytes")))
                 .isGreaterThan(2_900_000L);
+
+        // The user's ACLs name the group and the transactional IDs (hemastream-<group>-<instance>) the service uses.
+        String properties = only(base(), "ConfigMap").tree().at("/data/hemastream.properties").asText();
+        String group = properties.lines().filter(l -> l.startsWith("kafka.group.id=")).findFirst().orElseThrow().substring(15);
+        JsonNode acls = only(all(), "KafkaUser").tree().at("/spec/authorization/acls");
+        assertThat(acls).anyMatch(a -> a.at("/resource/type").asText().equals("group") && a.at("/resource/name").asText().equals(group));
+        assertThat(acls).anyMatch(a -> a.at("/resource/type").asText().equals("transactionalId")
+                && a.at("/resource/name").asText().equals("hemastream-" + group + "-")
+                && a.at("/resource/patternType").asText().equals("prefix"));
 
         JsonNode scaled = only(base(), "ScaledObject").tree().get("spec");
         assertThat(scaled.get("maxReplicaCount").asInt()).as("replicas capped at the input partition count").isEqualTo(inputs);
@@ -150,6 +159,10 @@ class K8sManifestsTest {
         assertThat(cpu).allSatisfy(m -> assertThat(m.tree().at("/metadata/namespace").asText())
                 .as(m.kind() + " " + m.name()).isIn("hemastream", ""));
 
+        List<StrictManifests.Manifest> kafka = StrictManifests.parse("kustomize kafka", kustomize(K8S.resolve("kafka")));
+        assertThat(kafka).extracting(StrictManifests.Manifest::kind).containsOnly("KafkaTopic", "KafkaUser");
+        assertThat(kafka).allSatisfy(m -> assertThat(m.tree().at("/metadata/namespace").asText()).isEqualTo("kafka"));
+
         Container cpuPod = ((StatefulSet) only(cpu, "StatefulSet").typed()).getSpec().getTemplate().getSpec().getContainers().get(0);
         assertThat(cpuPod.getImage()).endsWith(":0.1.0");
         assertThat(cpuPod.getResources().getLimits()).doesNotContainKey("nvidia.com/gpu");
@@ -174,9 +187,17 @@ class K8sManifestsTest {
     }
 
     private static List<StrictManifests.Manifest> base() throws IOException {
+        return under("base");
+    }
+
+    private static List<StrictManifests.Manifest> all() throws IOException {
+        return under("");
+    }
+
+    private static List<StrictManifests.Manifest> under(String folder) throws IOException {
         List<StrictManifests.Manifest> out = new ArrayList<>();
         for (Path file : yamlFiles()) {
-            if (file.startsWith(K8S.resolve("base"))) {
+            if (file.startsWith(K8S.resolve(folder))) {
                 out.addAll(StrictManifests.parse(file.toString(), Files.readString(file)));
             }
         }
