@@ -3,6 +3,7 @@ package org.hemastream.deploy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.strimzi.api.kafka.model.topic.KafkaTopic;
 import org.junit.jupiter.api.Assumptions;
@@ -151,6 +152,25 @@ class K8sManifestsTest {
     }
 
     @Test
+    void theReviewPageRunsAloneAsTheSameImageWithItsReviewersFromTheSecret() throws Exception {
+        Deployment review = (Deployment) only(under("review"), "Deployment").typed();
+        assertThat(review.getSpec().getReplicas()).isEqualTo(1);
+        assertThat(review.getSpec().getStrategy().getType()).as("never two at once").isEqualTo("Recreate");
+        Container c = review.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(c.getArgs()).startsWith("review");
+        assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/health/ready");
+        assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(c.getVolumeMounts()).anyMatch(v -> v.getMountPath().equals("/tmp"));
+        String reviewersFile = c.getEnv().stream().filter(e -> e.getName().equals("HEMASTREAM_REVIEW_REVIEWERS_FILE"))
+                .findFirst().orElseThrow().getValue();
+        assertThat(reviewersFile).startsWith("/etc/hemastream/secrets/");
+        JsonNode secret = base().stream().filter(m -> m.kind().equals("Secret") && m.name().equals("hemastream-secrets"))
+                .findFirst().orElseThrow().tree();
+        assertThat(secret.at("/stringData")
+                .has(reviewersFile.substring("/etc/hemastream/secrets/".length()))).as("the example secret has the key").isTrue();
+    }
+
+    @Test
     void kustomizeBuildsOfBaseAndGpuOverlayParseStrictlyAndTheGpuPodAsksForAGpu() throws Exception {
         Assumptions.assumeTrue(onPath("kubectl"), "kubectl (with kustomize) not installed: rendered builds not checked");
         List<StrictManifests.Manifest> cpu = StrictManifests.parse("kustomize base", kustomize(K8S.resolve("base")));
@@ -159,6 +179,8 @@ class K8sManifestsTest {
         assertThat(cpu).allSatisfy(m -> assertThat(m.tree().at("/metadata/namespace").asText())
                 .as(m.kind() + " " + m.name()).isIn("hemastream", ""));
 
+        assertThat(StrictManifests.parse("kustomize review", kustomize(K8S.resolve("review"))))
+                .extracting(StrictManifests.Manifest::kind).containsExactlyInAnyOrder("Deployment", "Service");
         List<StrictManifests.Manifest> kafka = StrictManifests.parse("kustomize kafka", kustomize(K8S.resolve("kafka")));
         assertThat(kafka).extracting(StrictManifests.Manifest::kind).containsOnly("KafkaTopic", "KafkaUser");
         assertThat(kafka).allSatisfy(m -> assertThat(m.tree().at("/metadata/namespace").asText()).isEqualTo("kafka"));
