@@ -103,8 +103,13 @@ public final class KafkaClients {
         props.remove("group.id");
         props.remove("group.instance.id");
         props.remove("partition.assignment.strategy");
-        props.putIfAbsent("request.timeout.ms", "10000");
         props.putIfAbsent("default.api.timeout.ms", "15000");
+        try { // Kafka refuses a request timeout above the API timeout
+            long apiTimeout = Long.parseLong(String.valueOf(props.get("default.api.timeout.ms")).trim());
+            props.putIfAbsent("request.timeout.ms", String.valueOf(Math.min(10_000, apiTimeout)));
+        } catch (NumberFormatException e) {
+            // a config-provider reference: Kafka resolves it and keeps its own request timeout
+        }
         props.putIfAbsent("client.id", "hemastream-admin-" + config.processing().instanceId());
         return props;
     }

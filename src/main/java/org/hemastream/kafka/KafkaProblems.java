@@ -46,6 +46,9 @@ public final class KafkaProblems {
             if (t instanceof TimeoutException || t instanceof org.apache.kafka.common.errors.TimeoutException) {
                 return "no answer in time";
             }
+            if (t instanceof org.apache.kafka.common.config.ConfigException) {
+                return "Kafka client configuration: " + t.getMessage();
+            }
         }
         return String.valueOf(e.getMessage());
     }
