@@ -14,6 +14,7 @@ import picocli.CommandLine.Mixin;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** {@code hemastream run}: the streaming service against any Kafka cluster, until SIGTERM. */
@@ -55,11 +56,15 @@ public final class RunCommand implements Callable<Integer> {
         // Runs until SIGTERM, or until Kafka says something retrying cannot fix; an unreachable Kafka is retried.
         CountDownLatch finished = new CountDownLatch(1);
         AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicBoolean terminating = new AtomicBoolean();
         service.connected().onFailure(e -> {
-            failure.set(e);
-            finished.countDown();
+            if (!terminating.get()) {
+                failure.set(e);
+                finished.countDown();
+            }
         });
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            terminating.set(true);
             log.info("stopping: committing safe offsets");
             stop(service, vertx);
             finished.countDown();

@@ -535,9 +535,10 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         public void brokerReachable(boolean reachable) {
             brokerReachable = reachable;
             if (!reachable) {
-                log.warn("broker unreachable");
+                log.warn("broker unreachable: no answer from Kafka at {}; not ready until it answers",
+                        config.kafka().bootstrapServers());
             } else {
-                log.info("broker reachable");
+                log.info("broker reachable at {}", config.kafka().bootstrapServers());
             }
             watchBlocked(System.currentTimeMillis());
         }
