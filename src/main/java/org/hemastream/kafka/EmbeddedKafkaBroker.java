@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It is Apache Kafka's own server, not a fake: storage is formatted with {@code kafka-storage}'s
  * logic ({@link StorageTool}) and the node is a {@link KafkaRaftServer}. It listens only on 127.0.0.1
- * (PLAINTEXT for clients, CONTROLLER for the quorum), keeps its log in a temporary directory that
+ * (PLAINTEXT for clients, CONTROLLER for the quorum, and on request a SASL_SSL listener with SCRAM-SHA-512
+ * logins for tests of secured clients: {@link Settings#withSaslSsl}), keeps its log in a temporary directory that
  * {@link #close()} deletes — or in a given data directory that it keeps and restarts on, on the same
  * ports (so a broker process can be killed and restarted as a real one would), and uses replication factor 1 everywhere, so it is for development and
  * tests only — durability and availability are those of one process.
