@@ -144,6 +144,17 @@ class SaslSslPipelineTest {
                 assertThatThrownBy(() -> intruder.describeCluster().nodes().get(60, TimeUnit.SECONDS))
                         .hasCauseInstanceOf(SaslAuthenticationException.class);
             }
+            // A refused login is not retried: start-up stops with one line that says so and where.
+            Files.writeString(secrets, "sasl.jaas.config=" + jaas("hemastream", "not-the-password") + "\n"
+                    + "ssl.truststore.password=" + storePassword + "\n");
+            Vertx again = Vertx.vertx();
+            try {
+                assertThatThrownBy(() -> HemastreamService.start(again, config).await(120, TimeUnit.SECONDS))
+                        .hasMessageContaining("Kafka at " + broker.saslSslBootstrapServers())
+                        .hasMessageContaining("authentication refused");
+            } finally {
+                again.close().await(10, TimeUnit.SECONDS);
+            }
             assertThat(logs.lines()).as("log lines with a secret")
                     .noneMatch(l -> l.contains(servicePassword) || l.contains(storePassword) || l.contains(analyzerPassword));
             assertThat(logs.lines()).as("log lines naming the specimen").noneMatch(l -> l.contains(specimen));
