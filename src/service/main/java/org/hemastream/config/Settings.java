@@ -58,7 +58,7 @@ public final class Settings {
                 put(values, sources, k, v.trim(), "env " + envName(k));
             }
         }
-        new java.util.TreeMap<>(env).forEach((name, v) -> {
+        new TreeMap<>(env).forEach((name, v) -> {
             String k = kafkaKeyOf(name);
             if (k != null && !Defaults.VALUES.containsKey(k)) {
                 put(values, sources, k, v.trim(), "env " + name);
