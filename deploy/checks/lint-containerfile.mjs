@@ -38,6 +38,10 @@ check("java.io.tmpdir=/tmp (the writable mount of a read-only root)", entry.incl
 check("exec-form ENTRYPOINT (java is PID 1 and receives SIGTERM)", /ENTRYPOINT\s*\[/.test(entry));
 check("HEALTHCHECK on /health/live", health !== undefined && /health\/live|HEALTHCHECK_URL/.test(health.getTextContent())
   && env.some(([k, v]) => k === "HEALTHCHECK_URL" && v.endsWith("/health/live")));
+const jar = (entry.match(/"-jar",\s*"([^"]+)"/) ?? [])[1] ?? "";
+const copiedTo = ins.filter((i) => i.getKeyword() === "COPY").map((i) => args(i).at(-1));
+check("the models jar beside the service jar (its manifest Class-Path: hemastream-models.jar)",
+  jar !== "" && copiedTo.includes(jar) && copiedTo.includes(jar.replace(/[^/]+$/, "hemastream-models.jar")), copiedTo.join(", "));
 check("no VOLUME (state lives in Kafka; volumes break read-only roots)", last("VOLUME") === undefined);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -153,7 +153,6 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         scores = new ScoreChain(workers, scorer, this::onScored, this::pump);
         metrics.bindState(() -> book.openSpecimens(), () -> cells.load());
         metrics.bindCommits(() -> oldestUncommittedMillis / 1000.0, () -> brokerReachable ? 1 : 0);
-        metrics.bindReady(() -> readiness().ready());
         metrics.modelInfo("cell", classifier.modelVersion());
         metrics.modelInfo("diagnosis", scorer.model().version());
 
