@@ -86,6 +86,7 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
     private final DiagnosticScorer scorer;
     private final Map<String, Integer> inputPartitions;
     private final SpecimenStateCodec codec = new SpecimenStateCodec();
+    private final LogIds logIds;
 
     private RecordIntake intake;
     private SpecimenBook book;
@@ -126,6 +127,7 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         this.metrics = metrics;
         this.scorer = scorer;
         this.inputPartitions = Map.copyOf(inputPartitions);
+        this.logIds = LogIds.from(config.logging());
     }
 
     @Override
@@ -154,6 +156,8 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         metrics.bindState(() -> book.openSpecimens(), () -> cells.load());
         metrics.bindStageCpu(classifier::decodeCpuNanos, classifier::inferenceCpuNanos);
         metrics.bindCommits(() -> oldestUncommittedMillis / 1000.0, () -> brokerReachable ? 1 : 0);
+        metrics.modelInfo("cell", classifier.modelVersion());
+        metrics.modelInfo("diagnosis", scorer.model().version());
 
         KafkaClients clients = new KafkaClients(config);
         loop = new KafkaLoop(clients.consumer(), clients.producer(), clients.restore(),
@@ -314,14 +318,14 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
                     .filter(java.util.Objects::nonNull).max(Instant::compareTo).orElse(null);
             metrics.alert(alert.stage().wireName(), confirming == null ? null : Duration.between(confirming, Instant.now()));
             log.info("blast alert {} specimen {}: {} blasts of {} cells", alert.stage().wireName(),
-                    LogIds.of(alert.specimenId()), alert.blastCount(), alert.classifiedCells());
+                    logIds.of(alert.specimenId()), alert.blastCount(), alert.classifiedCells());
         }
         for (SpecimenClosed closed : fx.closed()) {
             metrics.specimenClosed(closed.completeness().wireName());
             if (closed.completeness() == SpecimenClosed.Completeness.PARTIAL) {
-                log.info("specimen {} closed partial ({} reasons)", LogIds.of(closed.specimenId()), closed.reasons().size());
+                log.info("specimen {} closed partial ({} reasons)", logIds.of(closed.specimenId()), closed.reasons().size());
             } else {
-                log.info("specimen {} complete: {} cells", LogIds.of(closed.specimenId()), closed.cells().size());
+                log.info("specimen {} complete: {} cells", logIds.of(closed.specimenId()), closed.cells().size());
             }
         }
         for (Effects.ScoreRequest r : fx.scores()) {
@@ -338,7 +342,8 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
 
     private void deadLetter(ErrorCode code, String message, String specimenId, RecordOrigin origin, byte[] raw) {
         metrics.deadLetter(code.name());
-        log.warn("dead letter {} from {}-{}@{}", code, origin.topic(), origin.partition(), origin.offset());
+        log.warn("dead letter {} specimen {} from {}-{}@{}", code, logIds.of(specimenId), origin.topic(), origin.partition(),
+                origin.offset());
         output(() -> encoder.deadLetter(code, message, specimenId, origin, raw), System.currentTimeMillis());
     }
 
@@ -379,10 +384,10 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         }
         if (s == null) {
             metrics.diagnosticScoreFailed(r.stage().wireName());
-            log.error("diagnostic score {} of specimen {} could not be computed", r.stage().wireName(), LogIds.of(r.specimenId()));
+            log.error("diagnostic score {} of specimen {} could not be computed", r.stage().wireName(), logIds.of(r.specimenId()));
         } else {
             output(() -> encoder.diagnosticScore(s, book.partitionOf(r.specimenId())), System.currentTimeMillis());
-            metrics.diagnosticScore(r.stage().wireName());
+            metrics.diagnosticScore(r.stage().wireName(), s.leading().isEmpty() ? "none" : s.leading().get(0).diagnosis());
         }
     }
 
@@ -543,9 +548,10 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         public void brokerReachable(boolean reachable) {
             brokerReachable = reachable;
             if (!reachable) {
-                log.warn("broker unreachable");
+                log.warn("broker unreachable: no answer from Kafka at {}; not ready until it answers",
+                        config.kafka().bootstrapServers());
             } else {
-                log.info("broker reachable");
+                log.info("broker reachable at {}", config.kafka().bootstrapServers());
             }
             watchBlocked(System.currentTimeMillis());
         }

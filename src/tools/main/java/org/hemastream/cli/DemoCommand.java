@@ -10,6 +10,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.hemastream.HemastreamService;
 import org.hemastream.config.ConfigException;
 import org.hemastream.config.ServiceConfig;
+import org.hemastream.config.Settings;
 import org.hemastream.kafka.EmbeddedKafkaBroker;
 import org.hemastream.sim.AnalyzerLineSimulator;
 import org.hemastream.sim.DemoPack;
@@ -20,7 +21,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -84,7 +88,9 @@ public final class DemoCommand implements Callable<Integer> {
         DemoPack pack = datasets == null ? DemoPack.load() : DemoPack.fromDatasets(datasets, 10, DemoPack.DEFAULT_SEED);
         ServiceConfig base;
         try {
-            base = options.serviceConfig();
+            Settings settings = options.settings();
+            base = ServiceConfig.from(settings);
+            base = base.withHttp(demoHttp(settings, base.http(), out));
         } catch (ConfigException e) {
             System.err.println("hemastream: " + e.getMessage());
             return 2;
@@ -95,8 +101,16 @@ public final class DemoCommand implements Callable<Integer> {
             out.printf("broker %s up in %.1f s; loading the cell model and starting the service …%n",
                     broker.bootstrapServers(), broker.startupTime().toMillis() / 1000.0);
             Vertx vertx = Vertx.vertx();
-            HemastreamService service = HemastreamService.start(vertx, config).await(120, TimeUnit.SECONDS);
-            out.printf("service up: http://127.0.0.1:%d/metrics  /health/ready%n", service.httpPort());
+            HemastreamService service;
+            try {
+                service = HemastreamService.start(vertx, config).await(120, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                System.err.println("hemastream: start-up failed: " + StartupFailure.oneLine(e));
+                vertx.close().await(10, TimeUnit.SECONDS);
+                return 1;
+            }
+            out.printf("service up: %s://%s:%d/metrics  /health/ready%n", config.http().tls() ? "https" : "http",
+                    config.http().host().equals("0.0.0.0") ? "127.0.0.1" : config.http().host(), service.httpPort());
             Map<String, Specimen> bySpecimen = new LinkedHashMap<>();
             pack.specimens().forEach(s -> bySpecimen.put(s.specimenId(), s));
             Map<String, Seen> seen = new HashMap<>();
@@ -133,6 +147,29 @@ public final class DemoCommand implements Callable<Integer> {
             service.stop().await(30, TimeUnit.SECONDS);
             vertx.close().await(10, TimeUnit.SECONDS);
             return done(bySpecimen, seen) ? 0 : 1;
+        }
+    }
+
+    /**
+     * The demo is a local tool: unless set, HTTP binds 127.0.0.1, and when the default port is taken (another
+     * service on 8080) it takes a free one — the line "service up: …" says which.
+     */
+    static ServiceConfig.HttpConfig demoHttp(Settings settings, ServiceConfig.HttpConfig http, PrintStream out) {
+        if (settings.source("http.host").equals("default")) {
+            http = http.withHost("127.0.0.1");
+        }
+        if (settings.source("http.port").equals("default") && !portFree(http.host(), http.port())) {
+            out.printf("port %d is taken; the demo's HTTP takes a free port instead%n", http.port());
+            http = http.withPort(0);
+        }
+        return http;
+    }
+
+    private static boolean portFree(String host, int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(host))) {
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
