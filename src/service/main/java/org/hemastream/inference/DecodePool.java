@@ -100,7 +100,6 @@ public final class DecodePool implements AutoCloseable {
             }
         }
         if (interrupted) {
-            Thread.currentThread().interrupt();
             throw new InterruptedException("interrupted while its batch was decoded");
         }
     }
