@@ -98,6 +98,12 @@ java -jar "$JAR" bench-cells --images src/tools/main/resources/demo-pack/images 
 FLOOR_PREP=$(awk -F'|' '/^\| (decode straight into the tensor|total) / { gsub(/ /, "", $4); v = $4 / 1000 } END { print v }' "$WORK/bench.md")
 FLOOR_ORT=$(awk -F'|' -v b="$BATCH" '$2 ~ /^ *1 *$/ && $3 ~ "^ *" b " *$" { gsub(/ /, "", $6); print $6 }' "$WORK/bench.md")
 
+mean_batch() { # cells per inference batch over the measurement
+  awk '/^hemastream_batch_size_(sum|count) / { v[FILENAME, $1] = $2 }
+       END { f0 = ARGV[1]; f1 = ARGV[2]; n = v[f1, "hemastream_batch_size_count"] - v[f0, "hemastream_batch_size_count"];
+             printf "%.1f", (n > 0 ? (v[f1, "hemastream_batch_size_sum"] - v[f0, "hemastream_batch_size_sum"]) / n : 0) }' \
+    "$WORK/metrics0.txt" "$WORK/metrics1.txt"
+}
 jit_ms() { # CPU of the JIT compiler threads over the measurement
   awk -F'\t' 'NR == FNR { b[$1] = $2; next } $1 ~ /CompilerThre/ { d += $2 - b[$1] } END { print d + 0 }' "$WORK/threads0.tsv" "$WORK/threads1.tsv"
 }
@@ -106,11 +112,11 @@ stage() { # $1 = stage: CPU seconds spent in it between the two scrapes
        $0 ~ "^hemastream_stage_cpu_seconds_total\\{stage=\"" s "\"" { print ($2 - b) * 1000 }' "$WORK/metrics1.txt"
 }
 awk -v cpu0="$CPU0" -v cpu1="$CPU1" -v cells="$CELLS" -v prep="$FLOOR_PREP" -v ort="$FLOOR_ORT" -v wall=$((T1 - T0)) \
-    -v rounds="$ROUNDS" -v jit="$(jit_ms)" -v batch="$BATCH" -v load="$LOAD" -v args="$EXTRA_RUN_ARGS" \
+    -v rounds="$ROUNDS" -v jit="$(jit_ms)" -v mean_batch="$(mean_batch)" -v batch="$BATCH" -v load="$LOAD" -v args="$EXTRA_RUN_ARGS" \
     -v parse="$(stage parse)" -v decode="$(stage decode)" -v infer="$(stage inference)" -v publish="$(stage publish)" 'BEGIN {
   svc = (cpu1 - cpu0) / cells; floor = prep + ort
   printf "## CPU per cell: service against the compute floor (%d rounds, maxBatch %d%s)\n\n", rounds, batch, args == "" ? "" : ", " args
-  printf "Cells classified from /health/ready to the last cell: %d in %.1f s wall (%.0f cells/s); load average at the end %s.\n\n", cells, wall / 1000, cells / (wall / 1000), load
+  printf "Cells classified from /health/ready to the last cell: %d in %.1f s wall (%.0f cells/s), %s cells per batch on average; load average at the end %s.\n\n", cells, wall / 1000, cells / (wall / 1000), mean_batch, load
   printf "| | CPU ms per cell |\n|---|---:|\n"
   printf "| service process (every thread) | **%.3f** |\n", svc
   printf "| service process without the JIT compiler threads (warm-up) | **%.3f** |\n", svc - jit / cells
