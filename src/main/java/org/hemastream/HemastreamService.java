@@ -149,7 +149,7 @@ public final class HemastreamService {
         props.remove("group.id");
         try (Admin admin = Admin.create(props)) {
             Topics.Ensured ensured = new Topics(t.cbc(), t.captures(), t.cellResults(), t.blastAlerts(), t.diagnosticScores(),
-                    t.deadLetters()).ensureTopics(admin, t.partitions(), t.replicationFactor());
+                    t.deadLetters(), t.alertReviews()).ensureTopics(admin, t.partitions(), t.replicationFactor());
             int inputs = ensured.partitions().get(t.cbc());
             ChangelogTopic.ensure(admin, t.specimenState(), inputs, t.replicationFactor(), KafkaClients.MAX_RECORD_BYTES);
             return Map.of(t.cbc(), inputs, t.captures(), ensured.partitions().get(t.captures()));

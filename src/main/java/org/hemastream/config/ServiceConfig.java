@@ -41,9 +41,10 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
     public record KafkaConfig(String bootstrapServers, String groupId, Map<String, String> clientSettings) {
     }
 
+    /** @param alertReviews review decisions: written by the review server, not by the streaming service */
     public record TopicsConfig(String cbc, String captures, String cellResults, String blastAlerts,
                                String diagnosticScores, String deadLetters, String specimenState, int partitions,
-                               short replicationFactor) {
+                               short replicationFactor, String alertReviews) {
     }
 
     /**
@@ -71,8 +72,10 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
      * @param minBlastFraction fraction of classified cells that must be flagged, or null
      * @param promyelocyteExcessFraction fraction of classified cells that are confident promyelocytes that pages
      *                                   (possible APL); 0 = off
+     * @param reviewBaseUrl the review server's external base URL without a trailing slash, or null: no reviewUrl
      */
-    public record AlertsConfig(Integer minBlastCells, Double minBlastFraction, double promyelocyteExcessFraction) {
+    public record AlertsConfig(Integer minBlastCells, Double minBlastFraction, double promyelocyteExcessFraction,
+                               String reviewBaseUrl) {
     }
 
     /**
@@ -118,7 +121,7 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
         TopicsConfig topics = new TopicsConfig(s.string("topics.cbc"), s.string("topics.captures"),
                 s.string("topics.cellResults"), s.string("topics.blastAlerts"), s.string("topics.diagnosticScores"),
                 s.string("topics.deadLetters"), s.string("topics.specimenState"), s.integer("topics.partitions", 1, 10_000),
-                (short) s.integer("topics.replicationFactor", 1, 32));
+                (short) s.integer("topics.replicationFactor", 1, 32), s.string("topics.alertReviews"));
         if (topics.cbc().equals(topics.captures())) {
             throw new ConfigException("topics.captures", "must differ from topics.cbc ('" + topics.cbc() + "')");
         }
@@ -138,13 +141,39 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
                         : s.integer("alerts.minBlastCells", 1, 10_000),
                         s.stringOrNull("alerts.minBlastFraction") == null ? null
                                 : s.decimal("alerts.minBlastFraction", 0, 1),
-                        s.decimal("alerts.promyelocyteExcessFraction", 0, 1)),
+                        s.decimal("alerts.promyelocyteExcessFraction", 0, 1), reviewBaseUrl(s)),
                 new DiagnosisConfig(diagnosisModel, s.integer("diagnosis.topFeatures", 0, 1000)),
                 new DeadLetterConfig(s.integer("deadLetters.maxMessageBytes", 4096, 100 * 1024 * 1024)),
                 new HttpConfig(s.string("http.host"), s.integer("http.port", 0, 65535)),
                 new ProcessingConfig(s.choice("processing.guarantee", Guarantee.class), instanceId(s),
                         s.integer("flow.commitRecords", 1, 1_000_000),
                         s.millis("health.maxUncommittedAgeMillis", 1_000, 7L * 24 * 3600 * 1000)));
+    }
+
+    /** {@code alerts.reviewBaseUrl}: an absolute http(s) URL, stored without its trailing slash; null when empty. */
+    private static String reviewBaseUrl(Settings s) {
+        String url = s.stringOrNull("alerts.reviewBaseUrl");
+        if (url == null) {
+            return null;
+        }
+        try {
+            java.net.URI uri = new java.net.URI(url);
+            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null
+                    || uri.getQuery() != null || uri.getFragment() != null) {
+                throw new java.net.URISyntaxException(url, "not an absolute http(s) URL without query or fragment");
+            }
+        } catch (java.net.URISyntaxException e) {
+            throw new ConfigException("alerts.reviewBaseUrl", "must be an absolute http(s) URL such as "
+                    + "https://hema-review.lab.example, was '" + url + "'");
+        }
+        return url.replaceAll("/+$", "");
+    }
+
+    /** A copy whose blast alerts link to the review server at {@code baseUrl}. */
+    public ServiceConfig withReviewBaseUrl(String baseUrl) {
+        return new ServiceConfig(kafka, topics, inference, flow, specimen,
+                new AlertsConfig(alerts.minBlastCells(), alerts.minBlastFraction(), alerts.promyelocyteExcessFraction(),
+                        baseUrl.replaceAll("/+$", "")), diagnosis, deadLetters, http, processing);
     }
 
     /**

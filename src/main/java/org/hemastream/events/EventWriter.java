@@ -17,6 +17,14 @@ public final class EventWriter {
     private final ObjectMapper mapper = new ObjectMapper();
 
     public byte[] cellResult(CellResult r) {
+        return cellResult(r, null);
+    }
+
+    /**
+     * @param capture the cell-image record the result was computed from (its partition and offset are written as
+     *                {@code capture}, where the review page finds the image), or null when unknown
+     */
+    public byte[] cellResult(CellResult r, RecordOrigin capture) {
         ObjectNode n = header("cell-result");
         n.put("specimenId", r.specimenId()).put("slideId", r.slideId()).put("cellId", r.cellId())
                 .put("capturedAt", time(r.capturedAt())).put("modelVersion", r.modelVersion())
@@ -26,10 +34,18 @@ public final class EventWriter {
         ObjectNode attrs = n.putObject("attributes");
         r.attributes().forEach((k, v) -> attrs.putObject(k).put("value", v.value()).put("probability", round(v.probability())));
         n.put("blast", r.blast());
+        if (capture != null) {
+            n.putObject("capture").put("partition", capture.partition()).put("offset", capture.offset());
+        }
         return bytes(n);
     }
 
     public byte[] blastAlert(BlastAlert a) {
+        return blastAlert(a, null);
+    }
+
+    /** @param reviewUrl the alert's review page, or null for none (no {@code reviewUrl} field) */
+    public byte[] blastAlert(BlastAlert a, String reviewUrl) {
         ObjectNode n = header("blast-alert");
         n.put("alertId", a.alertId()).put("specimenId", a.specimenId()).put("slideId", a.slideId())
                 .put("stage", a.stage().wireName()).put("blastCount", a.blastCount())
@@ -50,6 +66,9 @@ public final class EventWriter {
         a.cbcFlags().forEach(flags::add);
         n.put("cbcAvailable", a.cbcAvailable()).put("lostCells", a.lostCells())
                 .put("modelVersion", a.modelVersion()).put("issuedAt", time(a.issuedAt()));
+        if (reviewUrl != null) {
+            n.put("reviewUrl", reviewUrl);
+        }
         return bytes(n);
     }
 

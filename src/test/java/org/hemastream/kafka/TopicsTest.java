@@ -17,7 +17,8 @@ class TopicsTest {
     private static Topics freshTopics(KafkaBroker broker) {
         return new Topics(broker.freshTopic("lab.cbc.results"), broker.freshTopic("lab.cell.captures"),
                 broker.freshTopic("hema.cell-results"), broker.freshTopic("hema.blast-alerts"),
-                broker.freshTopic("hema.diagnostic-scores"), broker.freshTopic("hema.dead-letters"));
+                broker.freshTopic("hema.diagnostic-scores"), broker.freshTopic("hema.dead-letters"),
+                broker.freshTopic("hema.alert-reviews"));
     }
 
     @Test
@@ -72,14 +73,14 @@ class TopicsTest {
 
     @Test
     void oneNameForTwoRolesIsRefused() {
-        assertThatThrownBy(() -> new Topics("a", "a", "b", "c", "d", "e"))
+        assertThatThrownBy(() -> new Topics("a", "a", "b", "c", "d", "e", "f"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'a' is used twice");
     }
 
     @Test
     void illegalTopicNameIsRefusedNamingTheRole() {
-        assertThatThrownBy(() -> new Topics("lab cbc", "b", "c", "d", "e", "f"))
+        assertThatThrownBy(() -> new Topics("lab cbc", "b", "c", "d", "e", "f", "g"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("cbcResults");
     }
