@@ -3,6 +3,7 @@ package org.hemastream;
 import org.hemastream.cli.DemoCommand;
 import org.hemastream.cli.LoadTestCommand;
 import org.hemastream.cli.RunCommand;
+import org.hemastream.review.ReviewCommand;
 import org.hemastream.diagnosis.training.EvaluateDiagnosisCommand;
 import org.hemastream.diagnosis.training.TrainDiagnosisCommand;
 import org.hemastream.faults.PoisonCommand;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "hemastream", mixinStandardHelpOptions = true, version = "hemastream 0.1.0",
         description = "Streaming hematology: cell-image classification, blast alerts and diagnostic scores on Kafka.",
-        subcommands = {RunCommand.class, DemoCommand.class, BrokerCommand.class, SimulateCommand.class, LoadTestCommand.class,
+        subcommands = {RunCommand.class, ReviewCommand.class, DemoCommand.class, BrokerCommand.class, SimulateCommand.class, LoadTestCommand.class,
                 EvaluateCellsCommand.class, CalibrateCellsCommand.class, BenchCellsCommand.class, BuildDemoPackCommand.class,
                 TrainDiagnosisCommand.class, EvaluateDiagnosisCommand.class, VerifyOutputsCommand.class, PoisonCommand.class,
                 CommandLine.HelpCommand.class})

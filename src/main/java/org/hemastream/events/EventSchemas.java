@@ -25,7 +25,7 @@ public final class EventSchemas {
     /** Event type names, which are also the schema file names ({@code <type>.schema.json}). */
     public static final List<String> TYPES = List.of(
             "cbc-result", "cell-image", "slide-complete", "cell-result", "blast-alert", "dead-letter",
-            "diagnostic-score");
+            "diagnostic-score", "alert-review");
 
     private final JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
     private final SchemaValidatorsConfig config = SchemaValidatorsConfig.builder()
