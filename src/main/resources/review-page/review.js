@@ -67,6 +67,7 @@ async function showList() {
 async function showSlide(alertId) {
   const t0 = performance.now();
   slide = await api('/api/alerts/' + encodeURIComponent(alertId));
+  const tData = performance.now() - t0;
   decisions = new Map();
   sel = 0;
   showAll = false;
@@ -104,7 +105,7 @@ async function showSlide(alertId) {
   bindTiles();
   updateCount();
   await imagesLoaded(document.getElementById('listed'));
-  window.reviewTiming.listed = { cells: listed.length, ms: Math.round(performance.now() - t0) };
+  window.reviewTiming.listed = { cells: listed.length, ms: Math.round(performance.now() - t0), dataMs: Math.round(tData) };
   document.getElementById('timing').textContent = `${listed.length} flagged cells on screen in ${window.reviewTiming.listed.ms} ms`;
 }
 

@@ -22,8 +22,9 @@ import java.util.Optional;
  * fetches. The cache is bounded in bytes (least recently used out).
  *
  * <p>The record must still be on the topic: the captures topic's retention bounds how long after capture a slide
- * can be reviewed or exported. Blocking and not thread-safe in itself: every call is serialized here, and callers
- * run it on a worker thread, never an event loop.
+ * can be reviewed or exported. Thread-safe: reads from Kafka are serialized (one consumer) and block — call
+ * {@link #image} and {@link #prefetch} on a worker thread; {@link #cached} only takes the cache's lock and may be
+ * called from an event loop.
  */
 public final class CaptureImages implements AutoCloseable {
 
@@ -45,10 +46,38 @@ public final class CaptureImages implements AutoCloseable {
     private final LinkedHashMap<String, Image> lru = new LinkedHashMap<>(16, 0.75f, true);
     private long cachedBytes;
 
+    /** Connects at once (metadata of the topic), so the first slide does not pay for it. */
     public CaptureImages(Map<String, Object> clientSettings, String topic, long maxCacheBytes) {
         this.consumer = new KafkaConsumer<>(clientSettings, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.topic = topic;
         this.maxBytes = maxCacheBytes;
+        consumer.partitionsFor(topic);
+    }
+
+    /**
+     * Reads these positions into the cache in one pass per partition (from the first wanted offset to the last):
+     * a slide's images cost one or two fetches instead of one each. Positions already cached are skipped.
+     */
+    public synchronized void prefetch(Map<Integer, List<Long>> offsetsByPartition) {
+        offsetsByPartition.forEach((partition, offsets) -> {
+            List<Long> missing = offsets.stream().filter(o -> cached(partition, o) == null).sorted().toList();
+            if (missing.isEmpty()) {
+                return;
+            }
+            TopicPartition tp = new TopicPartition(topic, partition);
+            consumer.assign(List.of(tp));
+            long end = consumer.endOffsets(List.of(tp)).get(tp);
+            long last = Math.min(missing.get(missing.size() - 1), end - 1);
+            consumer.seek(tp, missing.get(0));
+            long deadline = System.nanoTime() + FETCH_TIMEOUT.toNanos();
+            while (consumer.position(tp) <= last && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200)).records(tp)) {
+                    if (r.offset() <= last) {
+                        remember(partition, r.offset(), r.value());
+                    }
+                }
+            }
+        });
     }
 
     /** The cell image at this position, or empty when the record is gone (retention) or is not a cell image. */
@@ -87,18 +116,18 @@ public final class CaptureImages implements AutoCloseable {
                 + " within " + FETCH_TIMEOUT.toSeconds() + " s");
     }
 
-    private Image cached(int partition, long offset) {
-        return lru.get(partition + "@" + offset);
+    /** The image if it is in memory; never reads from Kafka. */
+    public Image cached(int partition, long offset) {
+        synchronized (lru) {
+            return lru.get(partition + "@" + offset);
+        }
     }
 
     /** Caches the record's image if it is a cell image; returns it (null if not one). */
     private Image remember(int partition, long offset, byte[] value) {
-        String k = partition + "@" + offset;
-        if (lru.containsKey(k)) {
-            return lru.get(k);
-        }
-        if (value == null) {
-            return null;
+        Image known = cached(partition, offset);
+        if (known != null || value == null) {
+            return known;
         }
         Image image;
         try {
@@ -111,12 +140,14 @@ public final class CaptureImages implements AutoCloseable {
         } catch (IOException | IllegalArgumentException e) {
             return null; // not a cell image the service would have classified: nothing to show
         }
-        lru.put(k, image);
-        cachedBytes += image.bytes().length;
-        var it = lru.entrySet().iterator();
-        while (cachedBytes > maxBytes && it.hasNext()) {
-            cachedBytes -= it.next().getValue().bytes().length;
-            it.remove();
+        synchronized (lru) {
+            lru.put(partition + "@" + offset, image);
+            cachedBytes += image.bytes().length;
+            var it = lru.entrySet().iterator();
+            while (cachedBytes > maxBytes && it.hasNext()) {
+                cachedBytes -= it.next().getValue().bytes().length;
+                it.remove();
+            }
         }
         return image;
     }

@@ -119,8 +119,7 @@ public final class ReviewServer {
         router.get("/static/*").handler(StaticHandler.create("review-page").setMaxAgeSeconds(300));
         router.get("/api/me").handler(ctx -> json(ctx, 200, new JsonObject().put("name", reviewer(ctx).name())));
         router.get("/api/alerts").handler(ctx -> json(ctx, 200, new JsonArray(inbox.alerts())));
-        router.get("/api/alerts/:alertId").handler(ctx -> inbox.slide(ctx.pathParam("alertId"))
-                .ifPresentOrElse(s -> json(ctx, 200, s), () -> error(ctx, 404, "unknown alert")));
+        router.get("/api/alerts/:alertId").handler(this::slide);
         router.get("/api/captures/:partition/:offset").handler(this::image);
         router.post("/api/reviews").handler(BodyHandler.create().setBodyLimit(256 * 1024)).handler(this::review);
         return vertx.createHttpServer().requestHandler(router).listen(config.port(), config.host())
@@ -151,6 +150,34 @@ public final class ReviewServer {
         return ctx.get("reviewer");
     }
 
+    /**
+     * One slide; its cells' images are read from Kafka into the cache before answering, in one pass per partition,
+     * so that the browser's image requests that follow are served from memory.
+     */
+    private void slide(RoutingContext ctx) {
+        Optional<JsonObject> slide = inbox.slide(ctx.pathParam("alertId"));
+        if (slide.isEmpty()) {
+            error(ctx, 404, "unknown alert");
+            return;
+        }
+        Map<Integer, List<Long>> positions = new HashMap<>();
+        for (Object o : slide.get().getJsonArray("cells")) {
+            JsonObject capture = ((JsonObject) o).getJsonObject("capture");
+            if (capture != null) {
+                positions.computeIfAbsent(capture.getInteger("partition"), p -> new java.util.ArrayList<>()).add(capture.getLong("offset"));
+            }
+        }
+        vertx.executeBlocking(() -> {
+            captures.prefetch(positions);
+            return null;
+        }, false).onComplete(done -> {
+            if (done.failed()) {
+                log.warn("prefetching a slide's images failed (each is read on its own then): {}", done.cause().toString());
+            }
+            json(ctx, 200, slide.get());
+        });
+    }
+
     private void image(RoutingContext ctx) {
         int partition;
         long offset;
@@ -161,7 +188,10 @@ public final class ReviewServer {
             error(ctx, 400, "partition and offset are numbers");
             return;
         }
-        vertx.executeBlocking(() -> captures.image(partition, offset), false).onSuccess(image -> image.ifPresentOrElse(
+        CaptureImages.Image inMemory = captures.cached(partition, offset);
+        Future<Optional<CaptureImages.Image>> image = inMemory != null ? Future.succeededFuture(Optional.of(inMemory))
+                : vertx.executeBlocking(() -> captures.image(partition, offset), false);
+        image.onSuccess(found -> found.ifPresentOrElse(
                         i -> ctx.response().putHeader("content-type", i.contentType())
                                 .putHeader("cache-control", "private, max-age=31536000, immutable").end(Buffer.buffer(i.bytes())),
                         () -> error(ctx, 404, "no cell image at " + partition + "@" + offset + " (gone with the topic's retention?)")))
