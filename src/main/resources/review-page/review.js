@@ -20,7 +20,7 @@ window.reviewTiming = {};
 
 const esc = s => String(s == null ? '' : s).replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 const pct = p => (p * 100).toFixed(0) + ' %';
-const time = t => t ? new Date(t).toLocaleString([], { dateStyle: 'short', timeStyle: 'medium' }) : '';
+const time = t => t ? new Date(t).toLocaleString([], { dateStyle: 'short', timeStyle: 'medium', hourCycle: 'h23' }) : '';
 
 async function api(path, options) {
   const r = await fetch(path, Object.assign({ credentials: 'same-origin', headers: { Accept: 'application/json' } }, options));
@@ -96,9 +96,9 @@ async function showSlide(alertId) {
     <div class="bottom"><span class="count" id="count"></span>
       <input id="comment" maxlength="2000" placeholder="Comment (optional)" aria-label="comment">
       <button id="save">Save cells</button>
-      <button class="v confirmed" data-verdict="confirmed">Confirm <kbd>C</kbd></button>
-      <button class="v rejected" data-verdict="rejected">Reject <kbd>R</kbd></button>
-      <button class="v needs-microscopy" data-verdict="needs-microscopy">Needs microscopy <kbd>M</kbd></button></div>`;
+      <button class="v confirmed" data-verdict="confirmed" title="blasts confirmed">Confirm <kbd>C</kbd></button>
+      <button class="v rejected" data-verdict="rejected" title="no blasts: a false alert">Reject <kbd>R</kbd></button>
+      <button class="v needs-microscopy" data-verdict="needs-microscopy" title="needs microscopy">Microscopy <kbd>M</kbd></button></div>`;
   document.getElementById('toggle').onclick = toggleOthers;
   document.getElementById('save').onclick = () => send(null);
   app.querySelectorAll('[data-verdict]').forEach(b => b.onclick = () => send(b.dataset.verdict));
@@ -145,13 +145,26 @@ function tile(c, prior) {
     : '<img alt="no image position" width="128" height="128">';
   const flag = c.listed ? `<span class="flag ${c.alertCellType === 'promyelocyte' ? 'pro' : ''}">${c.flagged ? esc(c.alertCellType) : 'promyelocyte'}</span>` : '';
   const p = prior.get(c.cellId);
+  const second = (c.top || []).find(t => t.type !== c.cellType);
+  const detail = c.cellType === 'blast' ? (second ? `then ${esc(NAMES[second.type] || second.type)} ${pct(second.probability)}` : '')
+    : `P(blast) ${pct(c.blastProbability)}`;
   const options = Object.keys(NAMES).map(k => `<option value="${k}">${esc(NAMES[k])}</option>`).join('');
-  return `<div class="cell" data-cell="${esc(c.cellId)}" tabindex="-1">${img}${flag}
-    <span class="dec" ${p ? '' : 'hidden'} data-prior="${p ? esc(p.decision) : ''}">${p ? esc(NAMES[p.decision]) + ' (' + esc(p.by) + ')' : ''}</span>
+  return `<div class="cell" data-cell="${esc(c.cellId)}" tabindex="-1"><div class="pic">${img}${flag}
+    <span class="dec${p && p.decision === 'blast' ? ' blast' : ''}" ${p ? '' : 'hidden'} data-prior="${p ? esc(p.decision) : ''}">${p ? esc(NAMES[p.decision]) + ' (' + esc(p.by) + ')' : ''}</span></div>
     <div class="cap"><div class="type">${esc(NAMES[c.cellType] || c.cellType)} ${pct(c.probability)}</div>
-    <div class="pb">P(blast) ${pct(c.blastProbability)}</div><div class="bar"><i style="width:${(c.blastProbability * 100).toFixed(1)}%"></i></div></div>
+    <div class="pb">${detail}</div><div class="bar" title="P(blast) ${pct(c.blastProbability)}"><i style="width:${(c.blastProbability * 100).toFixed(1)}%"></i></div></div>
     <div class="acts"><button class="b" data-d="blast">Blast</button><button data-d="non_blast">Not</button>
     <select aria-label="other type"><option value="">Type…</option>${options}</select></div></div>`;
+}
+
+/** The slide's other cells, grouped by the model's top type as review stations show them. */
+function groupedTiles(cells, prior) {
+  let type = null;
+  return cells.map(c => {
+    const head = c.cellType !== type ? `<div class="group">${esc(NAMES[c.cellType] || c.cellType)} <span class="muted">${cells.filter(x => x.cellType === c.cellType).length}</span></div>` : '';
+    type = c.cellType;
+    return head + tile(c, prior);
+  }).join('');
 }
 
 function bindTiles() {
@@ -185,7 +198,7 @@ function decide(decision, tileEl) {
   const d = decisions.get(id);
   label.hidden = !d && !label.dataset.prior;
   label.textContent = d ? NAMES[d] : (label.dataset.prior ? NAMES[label.dataset.prior] + ' (earlier)' : '');
-  label.className = 'dec' + (d === 'blast' ? ' blast' : '');
+  label.className = 'dec' + ((d || label.dataset.prior) === 'blast' ? ' blast' : '');
   updateCount();
 }
 
@@ -199,7 +212,7 @@ async function toggleOthers() {
   showAll = !showAll;
   if (showAll && !box.childElementCount) {
     const t0 = performance.now();
-    box.innerHTML = slide.otherCells.map(c => tile(c, priorDecisions())).join('');
+    box.innerHTML = groupedTiles(slide.otherCells, priorDecisions());
     box.hidden = false;
     bindTiles();
     await imagesLoaded(box);
