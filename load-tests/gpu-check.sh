@@ -11,7 +11,7 @@ OUT_DIR="${OUT:-target}"
 mkdir -p "$OUT_DIR"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT_DIR/gpu.txt"
 ./mvnw -q -B -Pgpu package -DskipTests
-IMAGES=src/test/resources/parity/images
+IMAGES=src/service/test/resources/parity/images
 {
   echo "# GPU check ($(date -u +%FT%TZ))"; echo; cat "$OUT_DIR/gpu.txt"; echo
   echo "## CUDA"; java -jar target/hemastream.jar bench-cells --images "$IMAGES" --execution-provider cuda \

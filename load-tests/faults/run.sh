@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The fault suite: hemastream started as an operator would (java -jar target/hemastream.jar broker|run|
-# simulate|poison|verify-outputs as separate processes), real faults (kill -9, SIGTERM, a broker killed
+# The fault suite: hemastream started as an operator would (java -jar target/hemastream.jar broker|
+# simulate|poison|verify-outputs as separate processes; the service itself from the production jar,
+# java -jar target/hemastream-service.jar run), real faults (kill -9, SIGTERM, a broker killed
 # and restarted on its own data, instances killed and added, a poison storm), and an independent
 # verifier (read_committed) that compares every output with a run without faults.
 #
@@ -40,7 +41,8 @@ while [ $# -gt 0 ]; do
 done
 
 JAR=target/hemastream.jar
-[ -f "$JAR" ] || ./mvnw -q -B package -DskipTests
+SERVICE_JAR=target/hemastream-service.jar
+[ -f "$JAR" ] && [ -f "$SERVICE_JAR" ] || ./mvnw -q -B package -DskipTests
 WORK=${FAULTS_WORK:-target/faults}
 PORT_BASE=${FAULTS_PORT_BASE:-19400}
 EXTRA_RUN_ARGS=${EXTRA_RUN_ARGS:-}
@@ -109,7 +111,7 @@ start_service() { # $1 = scenario dir, $2 = instance number
   port=$((PORT_BASE + 10 + i))
   args=${INSTANCE_ARGS//\{i\}/$i}
   # shellcheck disable=SC2086
-  java -Xmx1g -jar "$JAR" run --bootstrap-servers "$BS" --set http.port=$port --set http.host=127.0.0.1 \
+  java -Xmx1g -jar "$SERVICE_JAR" run --bootstrap-servers "$BS" --set http.port=$port --set http.host=127.0.0.1 \
     $EXTRA_RUN_ARGS $args >>"$dir/service-$i.log" 2>&1 &
   SVC_PID[$i]=$!
 }

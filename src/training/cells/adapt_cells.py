@@ -47,7 +47,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import train_cells as T  # noqa: E402
 
 WEIGHTS_DIR = os.path.join(T.HERE, "weights")
-SHIPPED_ONNX = os.path.join(T.REPO, "src", "main", "resources", "models", "cell-classifier.onnx")
+SHIPPED_ONNX = os.path.join(T.REPO, "src", "service", "main", "resources", "models", "cell-classifier.onnx")
 
 # Label aliases a lab's manifest may use besides the 14 type names, and the non-blast label: the
 # `genericManifest` block of the label map, which `evaluate-cells` and `calibrate-cells` read too.

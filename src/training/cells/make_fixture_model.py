@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Write the TEST FIXTURE models for the Java cell-classifier tests (random weights, not a classifier).
 
-    /usr/bin/python3 src/training/cells/make_fixture_model.py [--out src/test/resources/models]
+    /usr/bin/python3 src/training/cells/make_fixture_model.py [--out src/service/test/resources/models]
 
 They prove that the Java side reads everything from the model's metadata: the fixture has other class
 names (alpha, beta, gamma), one attribute with an output name different from its own name, another input
@@ -88,7 +88,7 @@ def export(net, path, with_metadata, attribute=None):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default=os.path.join(REPO, "src", "test", "resources", "models"))
+    ap.add_argument("--out", default=os.path.join(REPO, "src", "service", "test", "resources", "models"))
     args = ap.parse_args()
     torch.manual_seed(7)
     rnd = np.random.RandomState(7)

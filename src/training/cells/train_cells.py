@@ -11,7 +11,7 @@ One command, fixed seeds, rerunnable:
 
 Data: the union of pbc_wbcatt, deepapl_cellavision and bm_cytomorphology (three labs, two of them with
 blasts) with their own fixed train/val/test splits, labels mapped to the 14 cell types by
-src/main/resources/models/cell-label-map.json (the same file the Java evaluator reads). Training uses
+src/service/main/resources/models/cell-label-map.json (the same file the Java evaluator reads). Training uses
 only `train`; model selection, the blast threshold and the per-slide alert rule use only `val`; `test`
 and crosssite_aml_lmu are never read here except to write the Java/Python parity sample (test images,
 after training has finished).
@@ -43,7 +43,7 @@ from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
-LABEL_MAP = os.path.join(REPO, "src", "main", "resources", "models", "cell-label-map.json")
+LABEL_MAP = os.path.join(REPO, "src", "service", "main", "resources", "models", "cell-label-map.json")
 
 # WBCAtt attribute values, in the order of the model's outputs (README of pbc_wbcatt).
 ATTRIBUTE_VALUES = OrderedDict([
