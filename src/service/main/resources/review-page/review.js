@@ -5,6 +5,9 @@ const NAMES = { blast: 'Blast', non_blast: 'Not blast', segmented_neutrophil: 'S
   lymphocyte: 'Lymphocyte', lymphocyte_variant: 'Variant lymphocyte', monocyte: 'Monocyte', eosinophil: 'Eosinophil',
   basophil: 'Basophil', promyelocyte: 'Promyelocyte', myelocyte: 'Myelocyte', metamyelocyte: 'Metamyelocyte',
   erythroblast: 'Erythroblast', platelet: 'Platelet', smudge_cell: 'Smudge cell' };
+const ABBR = { blast: 'Blast', non_blast: 'Not blast', segmented_neutrophil: 'Seg', band_neutrophil: 'Band', lymphocyte: 'Lym',
+  lymphocyte_variant: 'VarLy', monocyte: 'Mono', eosinophil: 'Eos', basophil: 'Baso', promyelocyte: 'Pro', myelocyte: 'Myelo',
+  metamyelocyte: 'Meta', erythroblast: 'NRBC', platelet: 'PLT', smudge_cell: 'Smudge' };
 const KEYS = { b: 'blast', n: 'non_blast', p: 'promyelocyte', l: 'lymphocyte', v: 'lymphocyte_variant', o: 'monocyte',
   e: 'erythroblast', s: 'smudge_cell' };
 const VERDICT_KEYS = { c: 'confirmed', r: 'rejected', m: 'needs-microscopy' };
@@ -104,7 +107,7 @@ async function showSlide(alertId) {
   app.querySelectorAll('[data-verdict]').forEach(b => b.onclick = () => send(b.dataset.verdict));
   bindTiles();
   updateCount();
-  await imagesLoaded(document.getElementById('listed'));
+  await loadImages(document.getElementById('listed'), true);
   window.reviewTiming.listed = { cells: listed.length, ms: Math.round(performance.now() - t0), dataMs: Math.round(tData) };
   document.getElementById('timing').textContent = `${listed.length} flagged cells on screen in ${window.reviewTiming.listed.ms} ms`;
 }
@@ -141,16 +144,16 @@ function reviewsCard() {
 }
 
 function tile(c, prior) {
-  const img = c.capture ? `<img src="/api/captures/${c.capture.partition}/${c.capture.offset}" alt="cell ${esc(c.cellId)}" width="128" height="128" decoding="async">`
+  const img = c.capture ? `<img data-fallback="/api/captures/${c.capture.partition}/${c.capture.offset}" alt="cell ${esc(c.cellId)}" width="128" height="128">`
     : '<img alt="no image position" width="128" height="128">';
   const flag = c.listed ? `<span class="flag ${c.alertCellType === 'promyelocyte' ? 'pro' : ''}">${c.flagged ? esc(c.alertCellType) : 'promyelocyte'}</span>` : '';
   const p = prior.get(c.cellId);
   const second = (c.top || []).find(t => t.type !== c.cellType);
-  const detail = c.cellType === 'blast' ? (second ? `then ${esc(NAMES[second.type] || second.type)} ${pct(second.probability)}` : '')
+  const detail = c.cellType === 'blast' ? (second ? `next: ${esc(ABBR[second.type] || second.type)} ${pct(second.probability)}` : '')
     : `P(blast) ${pct(c.blastProbability)}`;
   const options = Object.keys(NAMES).map(k => `<option value="${k}">${esc(NAMES[k])}</option>`).join('');
   return `<div class="cell" data-cell="${esc(c.cellId)}" tabindex="-1"><div class="pic">${img}${flag}
-    <span class="dec${p && p.decision === 'blast' ? ' blast' : ''}" ${p ? '' : 'hidden'} data-prior="${p ? esc(p.decision) : ''}">${p ? esc(NAMES[p.decision]) + ' (' + esc(p.by) + ')' : ''}</span></div>
+    <span class="dec${p && p.decision === 'blast' ? ' blast' : ''}" ${p ? `title="decided by ${esc(p.by)}"` : 'hidden'} data-prior="${p ? esc(p.decision) : ''}">${p ? '✓ ' + esc(NAMES[p.decision]) : ''}</span></div>
     <div class="cap"><div class="type">${esc(NAMES[c.cellType] || c.cellType)} ${pct(c.probability)}</div>
     <div class="pb">${detail}</div><div class="bar" title="P(blast) ${pct(c.blastProbability)}"><i style="width:${(c.blastProbability * 100).toFixed(1)}%"></i></div></div>
     <div class="acts"><button class="b" data-d="blast">Blast</button><button data-d="non_blast">Not</button>
@@ -197,8 +200,8 @@ function decide(decision, tileEl) {
   }
   const d = decisions.get(id);
   label.hidden = !d && !label.dataset.prior;
-  label.textContent = d ? NAMES[d] : (label.dataset.prior ? NAMES[label.dataset.prior] + ' (earlier)' : '');
-  label.className = 'dec' + ((d || label.dataset.prior) === 'blast' ? ' blast' : '');
+  label.textContent = d ? NAMES[d] : (label.dataset.prior ? '✓ ' + NAMES[label.dataset.prior] : '');
+  label.className = 'dec' + ((d || label.dataset.prior) === 'blast' ? ' blast' : '') + (d ? ' pending' : '');
   updateCount();
 }
 
@@ -215,7 +218,7 @@ async function toggleOthers() {
     box.innerHTML = groupedTiles(slide.otherCells, priorDecisions());
     box.hidden = false;
     bindTiles();
-    await imagesLoaded(box);
+    await loadImages(box, false);
     const all = slide.listedCells.length + slide.otherCells.length;
     window.reviewTiming.others = { cells: slide.otherCells.length, ms: Math.round(performance.now() - t0) };
     document.getElementById('timing').textContent = `all ${all} cells on screen; the other ${slide.otherCells.length} in ${window.reviewTiming.others.ms} ms`;
@@ -224,6 +227,13 @@ async function toggleOthers() {
     bindTiles();
   }
   document.getElementById('toggle').innerHTML = (showAll ? 'Hide' : 'Show') + ' <kbd>X</kbd>';
+}
+
+/** A grid's images in one request (the flagged cells' or the others'), each cell's own URL where one is missing. */
+async function loadImages(box, listed) {
+  const images = await api(`/api/alerts/${encodeURIComponent(slide.alert.alertId)}/images?listed=${listed}`).catch(() => ({}));
+  box.querySelectorAll('img[data-fallback]').forEach(i => { i.src = images[i.closest('.cell').dataset.cell] || i.dataset.fallback; });
+  await imagesLoaded(box);
 }
 
 function imagesLoaded(box) {

@@ -44,7 +44,7 @@ class TopicsTest {
 
             Topics.Ensured ensured = topics.ensureTopics(admin, 3, (short) 1);
 
-            assertThat(ensured.created()).doesNotContain(topics.deadLetters()).hasSize(5);
+            assertThat(ensured.created()).doesNotContain(topics.deadLetters()).hasSize(6);
             assertThat(ensured.partitions()).containsEntry(topics.deadLetters(), 1).containsEntry(topics.cbcResults(), 3);
         }
     }

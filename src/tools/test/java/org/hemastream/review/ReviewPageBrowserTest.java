@@ -159,7 +159,7 @@ class ReviewPageBrowserTest {
                 browser.screenshot(OUT.resolve("review-page-tablet-portrait.png"));
 
                 String timing = String.format("flagged cells: %d on screen in %d ms (cold: images read from Kafka; "
-                                + "of it %d ms the slide's data with its images read into the server's cache); "
+                                + "of it %d ms the slide's data, the rest its images in one request); "
                                 + "the other %d in %d ms; all %d cells in %d ms; reload (warm) %d ms%n",
                         listed.get("cells").asInt(), listed.get("ms").asInt(), listed.get("dataMs").asInt(),
                         others.get("cells").asInt(), others.get("ms").asInt(), cells,

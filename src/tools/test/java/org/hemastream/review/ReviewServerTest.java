@@ -111,6 +111,12 @@ class ReviewServerTest {
             assertThat(image.headers().firstValue("content-type")).contains("image/jpeg");
             assertThat(image.body()).isEqualTo(cell.source().jpeg());
         }
+        JsonObject listed = new JsonObject(send(signedIn("/api/alerts/" + slide.alertId + "/images?listed=true")).body());
+        assertThat(listed.fieldNames()).containsExactlyInAnyOrder(slide.cells.get(0).cellId(), slide.cells.get(1).cellId(),
+                slide.cells.get(2).cellId());
+        assertThat(Base64.getDecoder().decode(listed.getString(slide.cells.get(2).cellId()).substring("data:image/jpeg;base64,".length())))
+                .isEqualTo(slide.cells.get(2).source().jpeg());
+        assertThat(new JsonObject(send(signedIn("/api/alerts/" + slide.alertId + "/images?listed=false")).body()).size()).isEqualTo(9);
         ReviewFixture.Cell last = slide.cells.get(11);
         assertThat(send(signedIn("/api/captures/" + last.partition() + "/" + (last.offset() + 1))).statusCode())
                 .as("the slide-complete record is no cell image").isEqualTo(404);
