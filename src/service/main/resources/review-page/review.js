@@ -90,7 +90,7 @@ async function showSlide(alertId) {
         <span class="big">${a.blastCount} blast${a.blastCount === 1 ? '' : 's'}${a.promyelocyteCount ? ` + ${a.promyelocyteCount} abnormal promyelocytes` : ''}</span>
         <span>of ${a.classifiedCells} cells (${Number(a.blastPercent).toFixed(1)} %)</span>
         <span class="muted">model ${esc(a.modelVersion)}, threshold ${a.threshold}</span>
-        ${a.lostCells ? `<span class="muted">${a.lostCells} cells not classifiable</span>` : ''}</div>
+        ${a.lostCells ? `<span class="muted">${a.lostCells} cells not classifiable</span>` : ''}${verdictBadge()}</div>
       <div class="section-title"><h2>Flagged cells (${listed.length})</h2><span class="muted">model's call; decide each, then the slide — press <kbd>?</kbd> for keys</span></div>
       <div class="grid" id="listed">${listed.map(c => tile(c, prior)).join('')}</div>
       <div class="section-title"><h2>The slide's other cells (${others.length})</h2><button id="toggle">Show <kbd>X</kbd></button><span class="timing" id="timing"></span></div>
@@ -110,6 +110,11 @@ async function showSlide(alertId) {
   await loadImages(document.getElementById('listed'), true);
   window.reviewTiming.listed = { cells: listed.length, ms: Math.round(performance.now() - t0), dataMs: Math.round(tData) };
   document.getElementById('timing').textContent = `${listed.length} flagged cells on screen in ${window.reviewTiming.listed.ms} ms`;
+}
+
+function verdictBadge() {
+  const v = [...slide.reviews].reverse().find(r => r.verdict);
+  return v ? `<span class="badge ${esc(v.verdict)}">${esc(VERDICT_NAMES[v.verdict])} by ${esc(v.reviewer.name)}, ${esc(time(v.reviewedAt))}</span>` : '';
 }
 
 function priorDecisions() {
