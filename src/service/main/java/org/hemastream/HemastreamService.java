@@ -2,8 +2,11 @@ package org.hemastream;
 
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.ThreadingModel;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import org.apache.kafka.clients.admin.Admin;
 import org.hemastream.config.ServiceConfig;
 import org.hemastream.diagnosis.CellVocabulary;
@@ -19,42 +22,65 @@ import org.hemastream.inference.OnnxBatchClassifier;
 import org.hemastream.ingest.KafkaClients;
 import org.hemastream.ingest.SpecimenConsumerVerticle;
 import org.hemastream.kafka.ChangelogTopic;
+import org.hemastream.kafka.KafkaProblems;
+import org.hemastream.kafka.Replication;
 import org.hemastream.kafka.Topics;
 import org.hemastream.observability.HttpVerticle;
 import org.hemastream.observability.ServiceMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * One running hemastream instance: the cell model loaded, the diagnostic model loaded and checked
- * against it (every feature it needs must be one the cell model can supply), the topics checked (created when missing, input
- * partition counts equal), the ingest verticle consuming and the HTTP verticle serving metrics and
- * health. {@link #start} completes only when the consumer is subscribed and HTTP listens.
+ * against it (every feature it needs must be one the cell model can supply), HTTP serving metrics and
+ * health, the topics checked (created when missing, input partition counts equal) and the ingest verticle
+ * consuming.
+ *
+ * <p>Start-up in two steps, so that an instance that cannot reach Kafka is visible rather than gone:
+ * {@link #launch} loads the models and listens on HTTP (a taken port fails here, before Kafka is touched);
+ * then the instance connects to Kafka in the background — while Kafka does not answer it logs the address it
+ * tried, reports not-ready ({@code /health/ready} 503, check {@code kafka} DOWN) and retries with back-off.
+ * {@link #connected} completes once the consumer is subscribed, or fails on what retrying cannot fix
+ * (authentication refused, topics not co-partitioned, a replication factor the cluster cannot honour).
+ * {@link #start} is both steps.
  */
 public final class HemastreamService {
 
     private static final Logger log = LoggerFactory.getLogger(HemastreamService.class);
+    /** How long one attempt to reach Kafka may take before it counts as unreachable. */
+    private static final long KAFKA_ATTEMPT_MILLIS = 15_000;
+    private static final long RETRY_MIN_MILLIS = 2_000;
+    private static final long RETRY_MAX_MILLIS = 30_000;
 
     private final Vertx vertx;
+    private final ServiceConfig config;
+    private final BatchClassifier classifier;
     private final ServiceMetrics metrics;
-    private final SpecimenConsumerVerticle ingest;
-    private final HttpVerticle http;
-    private final List<String> deployments = new ArrayList<>();
+    private final List<String> deployments = new CopyOnWriteArrayList<>();
     private final AutoCloseable resources;
     private final DiagnosticScorer scorer;
+    private final Promise<HemastreamService> connected = Promise.promise();
+    private HttpVerticle http;
+    private volatile SpecimenConsumerVerticle ingest;
+    private volatile String kafkaProblem;
+    private volatile boolean stopping;
+    private Future<Void> stopped;
+    private volatile long retryTimer = -1;
+    private long retryDelay = RETRY_MIN_MILLIS;
 
-    private HemastreamService(Vertx vertx, ServiceMetrics metrics, SpecimenConsumerVerticle ingest, HttpVerticle http,
+    private HemastreamService(Vertx vertx, ServiceConfig config, BatchClassifier classifier, ServiceMetrics metrics,
                               AutoCloseable resources, DiagnosticScorer scorer) {
         this.vertx = vertx;
+        this.config = config;
+        this.classifier = classifier;
         this.metrics = metrics;
-        this.ingest = ingest;
-        this.http = http;
         this.resources = resources;
         this.scorer = scorer;
+        this.kafkaProblem = "connecting to " + config.kafka().bootstrapServers();
     }
 
     /**
@@ -90,70 +116,145 @@ public final class HemastreamService {
         return new OnnxBatchClassifier(classifier, new ImageDecoder(new ImageLimits(inf.maxImageBytes(), inf.maxImagePixels())));
     }
 
-    /** Starts with the model the configuration names. */
+    /** Starts with the model the configuration names; completes once the consumer is subscribed. */
     public static Future<HemastreamService> start(Vertx vertx, ServiceConfig config) {
-        return vertx.executeBlocking(() -> loadClassifier(config), false)
-                .compose(c -> start(vertx, config, c, c));
+        return launch(vertx, config).compose(HemastreamService::whenConnected);
     }
 
     /**
-     * Starts with a given classifier (tests wrap the real one, e.g. to slow it down).
+     * Starts with a given classifier (tests wrap the real one, e.g. to slow it down); completes once the
+     * consumer is subscribed.
      *
      * @param resources closed when the service stops
      */
     public static Future<HemastreamService> start(Vertx vertx, ServiceConfig config, BatchClassifier classifier,
                                                   AutoCloseable resources) {
-        ServiceMetrics metrics = new ServiceMetrics();
-        return vertx.executeBlocking(() -> {
-                    DiagnosticScorer scorer = loadScorer(config, classifier);
-                    try {
-                        return Map.entry(scorer, ensureTopics(config));
-                    } catch (RuntimeException e) {
-                        scorer.model().close();
-                        throw e;
-                    }
-                }, false)
-                .compose(prepared -> {
-                    DiagnosticScorer scorer = prepared.getKey();
-                    SpecimenConsumerVerticle ingest = new SpecimenConsumerVerticle(config, classifier, metrics, scorer,
-                            prepared.getValue());
-                    HttpVerticle http = new HttpVerticle(metrics, ingest::readiness, ingest::liveness, config.http().host(),
-                            config.http().port());
-                    return Future.succeededFuture(new HemastreamService(vertx, metrics, ingest, http, resources, scorer));
-                })
-                .compose(service -> deploy(service, config));
+        return launch(vertx, config, classifier, resources).compose(HemastreamService::whenConnected);
     }
 
-    private static Future<HemastreamService> deploy(HemastreamService service, ServiceConfig config) {
-        Vertx vertx = service.vertx;
-        SpecimenConsumerVerticle ingest = service.ingest;
-        HttpVerticle http = service.http;
-        return vertx.deployVerticle(ingest, new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP))
-                .compose(id -> {
-                    service.deployments.add(id);
-                    return vertx.deployVerticle(http);
+    /** Loads the configured models and listens on HTTP; connects to Kafka in the background ({@link #connected}). */
+    public static Future<HemastreamService> launch(Vertx vertx, ServiceConfig config) {
+        return vertx.executeBlocking(() -> loadClassifier(config), false)
+                .compose(c -> launch(vertx, config, c, c));
+    }
+
+    /**
+     * With a given classifier: loads the diagnostic model, listens on HTTP and starts connecting to Kafka.
+     * Fails (closing {@code resources}) when HTTP cannot listen.
+     */
+    public static Future<HemastreamService> launch(Vertx vertx, ServiceConfig config, BatchClassifier classifier,
+                                                   AutoCloseable resources) {
+        return vertx.executeBlocking(() -> loadScorer(config, classifier), false)
+                .compose(scorer -> {
+                    HemastreamService service = new HemastreamService(vertx, config, classifier, new ServiceMetrics(),
+                            resources, scorer);
+                    service.metrics.bindReady(service::ready);
+                    service.http = new HttpVerticle(service.metrics, service::readiness, service::liveness, config.http());
+                    return vertx.deployVerticle(service.http)
+                            .map(id -> {
+                                service.deployments.add(id);
+                                log.info("http on {}:{} ({}{}); connecting to Kafka at {}", config.http().host(),
+                                        service.http.actualPort(), config.http().tls() ? "https" : "http",
+                                        config.http().tokenFile() == null ? "" : ", /metrics needs the bearer token",
+                                        config.kafka().bootstrapServers());
+                                service.connect();
+                                return service;
+                            })
+                            .recover(e -> {
+                                service.closeModels();
+                                return Future.failedFuture(e);
+                            });
+                });
+    }
+
+    private static Future<HemastreamService> whenConnected(HemastreamService service) {
+        return service.connected().recover(e -> service.stop().transform(ar -> Future.failedFuture(e)));
+    }
+
+    /**
+     * Completes once the instance consumes; fails on a Kafka-side problem that retrying cannot fix (the
+     * message says which). While Kafka does not answer it does not complete.
+     */
+    public Future<HemastreamService> connected() {
+        return connected.future();
+    }
+
+    /** One attempt: topics checked or created, then the ingest verticle deployed; retried while Kafka does not answer. */
+    private void connect() {
+        retryTimer = -1;
+        vertx.executeBlocking(() -> ensureTopics(config), false)
+                .compose(partitions -> {
+                    if (stopping) {
+                        return Future.failedFuture(new IllegalStateException("stopped before Kafka was reached"));
+                    }
+                    SpecimenConsumerVerticle verticle = new SpecimenConsumerVerticle(config, classifier, metrics, scorer,
+                            partitions);
+                    return vertx.deployVerticle(verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP))
+                            .compose(id -> {
+                                if (stopping) { // stop() ran while the verticle started: it did not see it
+                                    return vertx.undeploy(id).transform(ar -> Future.failedFuture("stopped"));
+                                }
+                                deployments.add(id);
+                                ingest = verticle;
+                                return Future.succeededFuture(id);
+                            });
                 })
-                .map(id -> {
-                    service.deployments.add(id);
+                .onSuccess(id -> {
+                    kafkaProblem = null;
                     log.info("hemastream ready to consume from {}; http on port {}", config.kafka().bootstrapServers(),
                             http.actualPort());
-                    return service;
+                    connected.tryComplete(this);
+                })
+                .onFailure(e -> {
+                    if (stopping) {
+                        connected.tryFail(e);
+                    } else if (!KafkaProblems.retriable(e)) {
+                        kafkaProblem = KafkaProblems.describe(e);
+                        connected.tryFail(new IllegalStateException("Kafka at " + config.kafka().bootstrapServers() + ": "
+                                + kafkaProblem, e));
+                    } else {
+                        kafkaProblem = "cannot reach Kafka at " + config.kafka().bootstrapServers() + ": " + KafkaProblems.describe(e);
+                        log.warn("{}; retrying in {} s (not ready until then)", kafkaProblem, retryDelay / 1000);
+                        retryTimer = vertx.setTimer(retryDelay, t -> connect());
+                        retryDelay = Math.min(RETRY_MAX_MILLIS, retryDelay * 2);
+                    }
                 });
     }
 
     /** Creates missing topics (the state changelog with as many partitions as the inputs); returns the inputs' partition counts. */
-    private static Map<String, Integer> ensureTopics(ServiceConfig config) {
+    private static Map<String, Integer> ensureTopics(ServiceConfig config) throws Exception {
         ServiceConfig.TopicsConfig t = config.topics();
-        Map<String, Object> props = new java.util.HashMap<>(config.kafka().clientSettings());
-        props.put("bootstrap.servers", config.kafka().bootstrapServers());
-        props.remove("group.id");
-        try (Admin admin = Admin.create(props)) {
+        try (Admin admin = Admin.create(new KafkaClients(config).admin())) {
+            Replication replication = Replication.forCluster(admin, t.replicationFactor(), KAFKA_ATTEMPT_MILLIS);
+            if (t.replicationFactor() == null && replication.factor() < Replication.AUTO_MAX) {
+                log.info("topics.replicationFactor=auto: the cluster reports {} broker(s), so topics the service creates get {}",
+                        replication.factor(), replication);
+            }
             Topics.Ensured ensured = new Topics(t.cbc(), t.captures(), t.cellResults(), t.blastAlerts(), t.diagnosticScores(),
-                    t.deadLetters(), t.alertReviews()).ensureTopics(admin, t.partitions(), t.replicationFactor());
+                    t.deadLetters(), t.alertReviews()).ensureTopics(admin, t.partitions(), replication);
             int inputs = ensured.partitions().get(t.cbc());
-            ChangelogTopic.ensure(admin, t.specimenState(), inputs, t.replicationFactor(), KafkaClients.MAX_RECORD_BYTES);
+            ChangelogTopic.ensure(admin, t.specimenState(), inputs, replication, KafkaClients.MAX_RECORD_BYTES);
             return Map.of(t.cbc(), inputs, t.captures(), ensured.partitions().get(t.captures()));
         }
+    }
+
+    /** {@code /health/ready}: the ingest verticle's view once connected; before that, not ready with the reason. */
+    private HttpVerticle.Readiness readiness() {
+        SpecimenConsumerVerticle consumer = ingest;
+        if (consumer != null) {
+            return consumer.readiness();
+        }
+        return new HttpVerticle.Readiness(false, new JsonObject()
+                .put("modelVersion", classifier.modelVersion())
+                .put("diagnosticModelVersion", scorer.model().version())
+                .put("checks", new JsonArray().add(new JsonObject().put("name", "model").put("status", "UP"))
+                        .add(new JsonObject().put("name", "kafka").put("status", "DOWN").put("detail", kafkaProblem))));
+    }
+
+    /** {@code /health/live}: waiting for Kafka is no reason to restart the process. */
+    private HttpVerticle.Readiness liveness() {
+        SpecimenConsumerVerticle consumer = ingest;
+        return consumer != null ? consumer.liveness() : new HttpVerticle.Readiness(true, new JsonObject());
     }
 
     public ServiceMetrics metrics() {
@@ -164,42 +265,56 @@ public final class HemastreamService {
         return http.actualPort();
     }
 
-    /** Whether {@code /health/ready} would say ready (model loaded, input partitions assigned). */
+    /** Whether {@code /health/ready} would say ready (Kafka reached, input partitions assigned, commits going through). */
     public boolean ready() {
-        return ingest.readiness().ready();
+        SpecimenConsumerVerticle consumer = ingest;
+        return consumer != null && consumer.readiness().ready();
     }
 
+    /** Commit counters; only once {@link #connected}. */
     public SpecimenConsumerVerticle.CommitStats commitStats() {
         return ingest.commitStats();
     }
 
     /**
      * Dies as {@code kill -9} would — nothing committed or aborted, Kafka clients left as zombies — then
-     * undeploys. For recovery tests; the returned closeable closes the zombie clients.
+     * undeploys. For recovery tests, once {@link #connected}; the returned closeable closes the zombie clients.
      */
     public Future<AutoCloseable> halt() {
         AutoCloseable zombie = ingest.halt();
         return stop().map(v -> zombie);
     }
 
+    /** Backpressure counters; only once {@link #connected}. */
     public SpecimenConsumerVerticle.FlowStats flowStats() {
         return ingest.flowStats();
     }
 
-    /** Undeploys (committing what is safe) and closes the model. */
-    public Future<Void> stop() {
+    /** Stops connecting, undeploys (committing what is safe) and closes the models. Once; later calls get the same future. */
+    public synchronized Future<Void> stop() {
+        if (stopped != null) {
+            return stopped;
+        }
+        stopping = true;
+        if (retryTimer >= 0) {
+            vertx.cancelTimer(retryTimer);
+        }
+        connected.tryFail("stopped before Kafka was reached");
         Future<Void> f = Future.succeededFuture();
         for (int i = deployments.size() - 1; i >= 0; i--) {
             String id = deployments.get(i);
             f = f.compose(v -> vertx.undeploy(id));
         }
-        return f.andThen(ar -> {
-            try {
-                resources.close();
-            } catch (Exception e) {
-                log.warn("closing resources: {}", e.toString());
-            }
-            scorer.model().close();
-        });
+        stopped = f.andThen(ar -> closeModels());
+        return stopped;
+    }
+
+    private void closeModels() {
+        try {
+            resources.close();
+        } catch (Exception e) {
+            log.warn("closing resources: {}", e.toString());
+        }
+        scorer.model().close();
     }
 }

@@ -35,13 +35,19 @@ import static org.assertj.core.api.Assertions.assertThat;
  * after {@code package}). It must hold no class of an artifact the service has on its test class path only — the
  * in-JVM broker with Kafka's server, raft, metadata, storage and controller, Scala, the test libraries — which is
  * exact where a name-based check is not: kafka-clients legitimately carries {@code org/apache/kafka/server/...}
- * packages. Natives for Linux x64 and aarch64 only, a size budget, and it must start on its own, as a process.
+ * packages. Natives for Linux and the one architecture it was built for, no models (they are
+ * {@code target/hemastream-models.jar}, named on the jar's manifest {@code Class-Path}), a size budget, and it must start
+ * with nothing but the models jar beside it, as a process.
  */
 class ServiceJarIT {
 
     private static final Path JAR = Path.of(System.getProperty("hemastream.serviceJar", "target/hemastream-service.jar"));
-    private static final Pattern LINUX_X64_OR_AARCH64 =
-            Pattern.compile("(?i).*linux[-/](x64|amd64|x86_64|aarch64)/[^/]+");
+    private static final Path MODELS_JAR =
+            Path.of(System.getProperty("hemastream.modelsJar", "target/hemastream-models.jar"));
+    private static final String ARCH = System.getProperty("hemastream.serviceJar.arch", "x64");
+    /** The folder names each bundled library uses for the jar's architecture. */
+    private static final Pattern LINUX_OF_ARCH = Pattern.compile("(?i).*linux[-/]("
+            + (ARCH.equals("aarch64") ? "aarch64" : "x64|amd64|x86_64") + ")/[^/]+");
     private static final Pattern NATIVE = Pattern.compile("(?i).*(\\.so|\\.dll|\\.dylib|\\.jnilib|\\.a|\\.dsym/.*)$");
 
     @Test
@@ -67,32 +73,49 @@ class ServiceJarIT {
     }
 
     @Test
-    void shipsLinuxX64AndAarch64NativesOnly() throws IOException {
+    void shipsLinuxNativesOfItsArchitectureOnly() throws IOException {
         List<String> natives = entries(JAR).stream().filter(e -> NATIVE.matcher(e).matches()).toList();
-        assertThat(natives).as("native libraries other than Linux x64/aarch64")
-                .allMatch(e -> LINUX_X64_OR_AARCH64.matcher(e).matches());
+        assertThat(natives).as("native libraries other than Linux " + ARCH)
+                .allMatch(e -> LINUX_OF_ARCH.matcher(e).matches());
+        String ort = ARCH.equals("aarch64") ? "linux-aarch64" : "linux-x64";
+        String lightgbm = ARCH.equals("aarch64") ? "aarch64" : "x86_64";
         assertThat(natives).contains(
-                "ai/onnxruntime/native/linux-x64/libonnxruntime.so",
-                "ai/onnxruntime/native/linux-aarch64/libonnxruntime.so",
-                "lightgbm4j/linux/x86_64/lib_lightgbm.so",
-                "lightgbm4j/linux/aarch64/lib_lightgbm.so");
+                "ai/onnxruntime/native/" + ort + "/libonnxruntime.so",
+                "lightgbm4j/linux/" + lightgbm + "/lib_lightgbm.so");
+    }
+
+    @Test
+    void leavesTheModelsToTheModelsJar() throws IOException {
+        assertThat(entries(JAR)).as("models in " + JAR).noneMatch(e -> e.startsWith("models/"));
+        assertThat(entries(MODELS_JAR)).contains("models/cell-classifier.onnx", "models/cell-label-map.json",
+                "models/diagnostic-model.txt", "models/diagnostic-model.json");
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(JAR.toFile())) {
+            assertThat(jar.getManifest().getMainAttributes().getValue("Class-Path"))
+                    .as("manifest Class-Path of " + JAR).isEqualTo(MODELS_JAR.getFileName().toString());
+        }
     }
 
     @Test
     void fitsTheSizeBudget() throws IOException {
-        long budget = Long.getLong("hemastream.serviceJar.maxMegabytes") * 1024 * 1024;
+        long budget = Long.getLong("hemastream.serviceJar.maxBytes");
         assertThat(Files.size(JAR)).as(JAR + " in bytes").isLessThanOrEqualTo(budget);
     }
 
-    /** The jar alone ({@code java -jar}, nothing else on its class path) becomes ready against a real broker. */
+    /**
+     * The jar with only the models jar beside it ({@code java -jar}, copied to an empty folder so that nothing else can
+     * be on its class path) becomes ready against a real broker.
+     */
     @Test
     @Timeout(value = 300)
     void runsOnItsOwnAndBecomesReady(@TempDir Path dir) throws Exception {
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
             int port = freePort();
             Path log = dir.resolve("service.log");
+            Path installed = Files.createDirectory(dir.resolve("app"));
+            Path jar = Files.copy(JAR, installed.resolve(JAR.getFileName()));
+            Files.copy(MODELS_JAR, installed.resolve(MODELS_JAR.getFileName()));
             Process service = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx1g", "-jar", JAR.toString(), "run", "--bootstrap-servers", broker.bootstrapServers(),
+                    "-Xmx1g", "-jar", jar.toString(), "run", "--bootstrap-servers", broker.bootstrapServers(),
                     "--set", "http.port=" + port, "--set", "http.host=127.0.0.1")
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             try {

@@ -12,8 +12,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -38,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It is Apache Kafka's own server, not a fake: storage is formatted with {@code kafka-storage}'s
  * logic ({@link StorageTool}) and the node is a {@link KafkaRaftServer}. It listens only on 127.0.0.1
- * (PLAINTEXT for clients, CONTROLLER for the quorum), keeps its log in a temporary directory that
+ * (PLAINTEXT for clients, CONTROLLER for the quorum, and on request a SASL_SSL listener with SCRAM-SHA-512
+ * logins for tests of secured clients: {@link Settings#withSaslSsl}), keeps its log in a temporary directory that
  * {@link #close()} deletes — or in a given data directory that it keeps and restarts on, on the same
  * ports (so a broker process can be killed and restarted as a real one would), and uses replication factor 1 everywhere, so it is for development and
  * tests only — durability and availability are those of one process.
@@ -68,9 +71,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      *                         null = a temporary directory deleted on close
      * @param controllerPort   CONTROLLER (KRaft quorum) port on 127.0.0.1; 0 picks a free one, or the
      *                         one an earlier run on {@code dataDir} used
+     * @param saslSsl          a SASL_SSL client listener beside the PLAINTEXT one, or null (the default: none)
      */
     public record Settings(int port, int numPartitions, int messageMaxBytes, Duration startTimeout,
-                           Map<String, String> overrides, Path dataDir, int controllerPort) {
+                           Map<String, String> overrides, Path dataDir, int controllerPort, SaslSslListener saslSsl) {
 
         /** Kafka's own default for {@code message.max.bytes}: 1 MiB plus record-batch overhead. */
         public static final int DEFAULT_MESSAGE_MAX_BYTES = 1_048_588;
@@ -100,16 +104,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
         public Settings(int port, int numPartitions, int messageMaxBytes, Duration startTimeout,
                         Map<String, String> overrides) {
-            this(port, numPartitions, messageMaxBytes, startTimeout, overrides, null, 0);
+            this(port, numPartitions, messageMaxBytes, startTimeout, overrides, null, 0, null);
         }
 
         /** Keeps the log in {@code dir} (created if missing) and restarts on it when it was formatted before. */
         public Settings withDataDir(Path dir) {
-            return new Settings(port, numPartitions, messageMaxBytes, startTimeout, overrides, dir, controllerPort);
+            return new Settings(port, numPartitions, messageMaxBytes, startTimeout, overrides, dir, controllerPort, saslSsl);
         }
 
         public Settings withControllerPort(int newPort) {
-            return new Settings(port, numPartitions, messageMaxBytes, startTimeout, overrides, dataDir, newPort);
+            return new Settings(port, numPartitions, messageMaxBytes, startTimeout, overrides, dataDir, newPort, saslSsl);
         }
 
         /** Any free port, 3 partitions, Kafka's default message size, 60 s to start. */
@@ -118,41 +122,72 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
 
         public Settings withPort(int newPort) {
-            return new Settings(newPort, numPartitions, messageMaxBytes, startTimeout, overrides, dataDir, controllerPort);
+            return new Settings(newPort, numPartitions, messageMaxBytes, startTimeout, overrides, dataDir, controllerPort, saslSsl);
         }
 
         public Settings withNumPartitions(int partitions) {
-            return new Settings(port, partitions, messageMaxBytes, startTimeout, overrides, dataDir, controllerPort);
+            return new Settings(port, partitions, messageMaxBytes, startTimeout, overrides, dataDir, controllerPort, saslSsl);
         }
 
         public Settings withMessageMaxBytes(int bytes) {
-            return new Settings(port, numPartitions, bytes, startTimeout, overrides, dataDir, controllerPort);
+            return new Settings(port, numPartitions, bytes, startTimeout, overrides, dataDir, controllerPort, saslSsl);
         }
 
         public Settings withStartTimeout(Duration timeout) {
-            return new Settings(port, numPartitions, messageMaxBytes, timeout, overrides, dataDir, controllerPort);
+            return new Settings(port, numPartitions, messageMaxBytes, timeout, overrides, dataDir, controllerPort, saslSsl);
+        }
+
+        /** Adds a SASL_SSL (SCRAM-SHA-512) client listener. */
+        public Settings withSaslSsl(SaslSslListener listener) {
+            return new Settings(port, numPartitions, messageMaxBytes, startTimeout, overrides, dataDir, controllerPort, listener);
         }
 
         public Settings withOverride(String key, String value) {
             Map<String, String> merged = new HashMap<>(overrides);
             merged.put(key, value);
-            return new Settings(port, numPartitions, messageMaxBytes, startTimeout, merged, dataDir, controllerPort);
+            return new Settings(port, numPartitions, messageMaxBytes, startTimeout, merged, dataDir, controllerPort, saslSsl);
+        }
+    }
+
+    /**
+     * A client listener that needs TLS and a SCRAM-SHA-512 login, for tests of secured clients. The PLAINTEXT
+     * listener stays (the broker's own listener, and how {@link #start} checks that it answers); clients that
+     * bootstrap from {@link #saslSslBootstrapServers()} are told only SASL_SSL addresses.
+     *
+     * @param port             port on 127.0.0.1; 0 picks a free one
+     * @param keyStore         PKCS12 key store with the broker's key and certificate (its name must match 127.0.0.1
+     *                         for clients that verify host names)
+     * @param keyStorePassword of the key store and the key
+     * @param scramUsers       user name → password, stored as SCRAM-SHA-512 credentials when the log is formatted
+     */
+    public record SaslSslListener(int port, Path keyStore, String keyStorePassword, Map<String, String> scramUsers) {
+        public SaslSslListener {
+            Objects.requireNonNull(keyStore, "keyStore");
+            Objects.requireNonNull(keyStorePassword, "keyStorePassword");
+            scramUsers = Map.copyOf(scramUsers);
+        }
+
+        @Override
+        public String toString() {
+            return "SaslSslListener[port=" + port + ", keyStore=" + keyStore + ", users=" + scramUsers.keySet() + "]";
         }
     }
 
     private final KafkaRaftServer server;
     private final Path workDir;
     private final int port;
+    private final int saslSslPort;
     private final Duration startupTime;
     private final boolean keepData;
     private final boolean restarted;
     private boolean closed;
 
-    private EmbeddedKafkaBroker(KafkaRaftServer server, Path workDir, int port, Duration startupTime,
+    private EmbeddedKafkaBroker(KafkaRaftServer server, Path workDir, int port, int saslSslPort, Duration startupTime,
                                 boolean keepData, boolean restarted) {
         this.server = server;
         this.workDir = workDir;
         this.port = port;
+        this.saslSslPort = saslSslPort;
         this.startupTime = startupTime;
         this.keepData = keepData;
         this.restarted = restarted;
@@ -196,15 +231,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         port = port == 0 ? freePort() : port;
         boolean restarted = Files.exists(workDir.resolve("logs").resolve("meta.properties"));
         KafkaRaftServer server = null;
+        int saslSslPort = -1;
         try {
             int controllerPort = settings.controllerPort() != 0 ? settings.controllerPort() : portOf(previous, "CONTROLLER", 0);
             controllerPort = controllerPort == 0 ? freePort() : controllerPort;
-            Properties props = brokerProperties(settings, workDir.resolve("logs"), port, controllerPort);
+            if (settings.saslSsl() != null) {
+                saslSslPort = settings.saslSsl().port() != 0 ? settings.saslSsl().port() : portOf(previous, "SASL_SSL", 0);
+                saslSslPort = saslSslPort == 0 ? freePort() : saslSslPort;
+            }
+            Properties props = brokerProperties(settings, workDir.resolve("logs"), port, controllerPort, saslSslPort);
             try (OutputStream out = Files.newOutputStream(configFile)) {
                 props.store(out, "hemastream embedded Kafka broker");
             }
             if (!restarted) {
-                formatStorage(configFile);
+                formatStorage(configFile, settings.saslSsl());
             }
 
             server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
@@ -216,7 +256,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             log.info("embedded Kafka broker ready on {} in {} ms (log dir {}, {})",
                     bootstrap, startupTime.toMillis(), workDir,
                     restarted ? "restarted on its earlier data" : keepData ? "new, kept on exit" : "new, deleted on exit");
-            return new EmbeddedKafkaBroker(server, workDir, port, startupTime, keepData, restarted);
+            return new EmbeddedKafkaBroker(server, workDir, port, saslSslPort, startupTime, keepData, restarted);
         } catch (IOException | RuntimeException e) {
             stopQuietly(server);
             if (!keepData) {
@@ -230,7 +270,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
-    static Properties brokerProperties(Settings settings, Path logDir, int port, int controllerPort) {
+    static Properties brokerProperties(Settings settings, Path logDir, int port, int controllerPort, int saslSslPort) {
         Properties p = new Properties();
         p.setProperty("process.roles", "broker,controller");
         p.setProperty("node.id", Integer.toString(NODE_ID));
@@ -238,6 +278,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.setProperty("listeners", "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort);
         p.setProperty("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port);
         p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        if (settings.saslSsl() != null) {
+            addSaslSsl(p, settings.saslSsl(), saslSslPort);
+        }
         p.setProperty("controller.listener.names", "CONTROLLER");
         p.setProperty("inter.broker.listener.name", "PLAINTEXT");
         p.setProperty("log.dirs", logDir.toString());
@@ -262,12 +305,35 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return p;
     }
 
-    private static void formatStorage(Path configFile) {
+    /** The SASL_SSL listener: TLS with the given key store, SCRAM-SHA-512 logins checked against the stored credentials. */
+    private static void addSaslSsl(Properties p, SaslSslListener l, int saslSslPort) {
+        String address = "SASL_SSL://" + HOST + ":" + saslSslPort;
+        p.setProperty("listeners", p.getProperty("listeners") + "," + address);
+        p.setProperty("advertised.listeners", p.getProperty("advertised.listeners") + "," + address);
+        p.setProperty("listener.security.protocol.map", p.getProperty("listener.security.protocol.map") + ",SASL_SSL:SASL_SSL");
+        p.setProperty("sasl.enabled.mechanisms", "SCRAM-SHA-512");
+        String prefix = "listener.name.sasl_ssl.";
+        p.setProperty(prefix + "scram-sha-512.sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        p.setProperty(prefix + "ssl.keystore.type", "PKCS12");
+        p.setProperty(prefix + "ssl.keystore.location", l.keyStore().toAbsolutePath().toString());
+        p.setProperty(prefix + "ssl.keystore.password", l.keyStorePassword());
+        p.setProperty(prefix + "ssl.key.password", l.keyStorePassword());
+    }
+
+    private static void formatStorage(Path configFile, SaslSslListener saslSsl) {
         ByteArrayOutputStream output = new ByteArrayOutputStream();
-        String[] args = {"format", "--cluster-id", Uuid.randomUuid().toString(), "--config", configFile.toString()};
+        List<String> args = new ArrayList<>(List.of("format", "--cluster-id", Uuid.randomUuid().toString(),
+                "--config", configFile.toString()));
+        if (saslSsl != null) {
+            saslSsl.scramUsers().forEach((user, password) -> {
+                args.add("--add-scram");
+                args.add("SCRAM-SHA-512=[name=" + user + ",password=" + password + "]");
+            });
+        }
         int rc;
         try (PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8)) {
-            rc = StorageTool.execute(args, out);
+            rc = StorageTool.execute(args.toArray(String[]::new), out);
         } catch (Exception e) {
             throw new IllegalStateException("formatting Kafka storage failed: " + e.getMessage()
                     + "; tool output: " + output.toString(StandardCharsets.UTF_8).strip(), e);
@@ -309,6 +375,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** {@code host:port} for clients' {@code bootstrap.servers}. */
     public String bootstrapServers() {
         return HOST + ":" + port;
+    }
+
+    /** {@code 127.0.0.1:port} of the SASL_SSL listener ({@link Settings#withSaslSsl}). */
+    public String saslSslBootstrapServers() {
+        if (saslSslPort < 0) {
+            throw new IllegalStateException("this broker has no SASL_SSL listener: start it with Settings.withSaslSsl");
+        }
+        return HOST + ":" + saslSslPort;
     }
 
     /** The PLAINTEXT port on 127.0.0.1. */

@@ -29,7 +29,7 @@ public final class Defaults {
         d.put("topics.alertReviews", new String[]{"hema.alert-reviews", "review decisions (append-only audit trail, key = specimenId): written by the review server, read by export-reviews"});
         d.put("topics.specimenState", new String[]{"hema.specimen-state", "state changelog (compacted, keyed by specimenId, as many partitions as the inputs): open specimens' CBC, cell results, alert stages; closed markers"});
         d.put("topics.partitions", new String[]{"3", "partitions when the service creates missing topics (inputs must be co-partitioned)"});
-        d.put("topics.replicationFactor", new String[]{"1", "replication factor when the service creates missing topics"});
+        d.put("topics.replicationFactor", new String[]{"auto", "replication factor of the topics the service creates: auto = min(3, brokers the cluster reports), or a number the cluster can honour; they get min.insync.replicas = min(2, factor)"});
         d.put("inference.modelPath", new String[]{"", "path of the cell-classifier ONNX model; empty = the reference model in the jar"});
         d.put("inference.siteProfile", new String[]{"", "site profile JSON written by calibrate-cells (blast threshold and slide rule for this lab), bound to the model's SHA-256; empty = none"});
         d.put("inference.executionProvider", new String[]{"cpu", "cpu, cuda, or auto (CUDA when present, else CPU); CUDA needs the -Pgpu build"});
@@ -57,7 +57,12 @@ public final class Defaults {
         d.put("diagnosis.topFeatures", new String[]{"5", "contributing features reported per leading class in each diagnostic score"});
         d.put("deadLetters.maxMessageBytes", new String[]{"1000000", "largest dead-letter message; the original is truncated (and marked) to fit"});
         d.put("http.port", new String[]{"8080", "HTTP port for /metrics, /health/live, /health/ready (0 = random)"});
-        d.put("http.host", new String[]{"0.0.0.0", "HTTP bind address"});
+        d.put("http.host", new String[]{"0.0.0.0", "HTTP bind address: every interface by default, so that Prometheus and the orchestrator's probes reach it from outside the container; 127.0.0.1 keeps it on the host. /metrics and /health carry no patient data; protect /metrics with http.auth.tokenFile and http.tls.*"});
+        d.put("http.tls.certFile", new String[]{"", "PEM certificate (chain) for HTTPS; set with http.tls.keyFile (both or neither); empty = plain HTTP"});
+        d.put("http.tls.keyFile", new String[]{"", "PEM private key for HTTPS (PKCS#8 or PKCS#1), with http.tls.certFile"});
+        d.put("http.auth.tokenFile", new String[]{"", "file holding a bearer token: /metrics then requires 'Authorization: Bearer <token>' (/health/live and /health/ready stay open for probes); empty = no authentication"});
+        d.put("logging.specimenIds", new String[]{"pseudonymised", "how log lines name specimens: pseudonymised (a keyed hash, HMAC-SHA256, 12 hex digits) or plain (the IDs as they are); output topics always carry the real IDs"});
+        d.put("logging.pseudonymKeyFile", new String[]{"", "file holding the HMAC key for pseudonymised IDs (at least 16 bytes; a trailing line break is ignored): the same key on every instance and restart gives the same pseudonym; empty = a random key per process (pseudonyms do not correlate across restarts or instances)"});
         d.put("review.host", new String[]{"0.0.0.0", "review server (command review): bind address"});
         d.put("review.port", new String[]{"8090", "review server: HTTP port of the review page (0 = random)"});
         d.put("review.reviewersFile", new String[]{"", "review server: file of reviewers, one 'name sha256:<hex of token>' per line (review --new-reviewer NAME writes one); HTTP Basic with name and token. Without it (and without review.identityHeader) the review server refuses to start"});

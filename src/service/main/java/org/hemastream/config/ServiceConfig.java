@@ -14,7 +14,8 @@ import java.util.Map;
  */
 public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceConfig inference, FlowConfig flow,
                             SpecimenConfig specimen, AlertsConfig alerts, DiagnosisConfig diagnosis,
-                            DeadLetterConfig deadLetters, HttpConfig http, ProcessingConfig processing) {
+                            DeadLetterConfig deadLetters, HttpConfig http, ProcessingConfig processing,
+                            LoggingConfig logging) {
 
     /** What {@code processing.guarantee} promises to consumers of the outputs. */
     public enum Guarantee {
@@ -37,14 +38,26 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
         }
     }
 
-    /** Kafka client settings, passed through as given (TLS, SASL, …). */
+    /**
+     * Kafka client settings, passed through as given (TLS, SASL, config providers …). {@link #toString} hides
+     * the values of keys that may hold a secret.
+     */
     public record KafkaConfig(String bootstrapServers, String groupId, Map<String, String> clientSettings) {
+        @Override
+        public String toString() {
+            Map<String, String> shown = new java.util.TreeMap<>();
+            clientSettings.forEach((k, v) -> shown.put(k, Settings.secret(k) ? "[hidden]" : v));
+            return "KafkaConfig[bootstrapServers=" + bootstrapServers + ", groupId=" + groupId + ", clientSettings=" + shown + "]";
+        }
     }
 
-    /** @param alertReviews review decisions: written by the review server, not by the streaming service */
+    /**
+     * @param replicationFactor of the topics the service creates; null = auto (min(3, brokers))
+     * @param alertReviews      review decisions: written by the review server, not by the streaming service
+     */
     public record TopicsConfig(String cbc, String captures, String cellResults, String blastAlerts,
                                String diagnosticScores, String deadLetters, String specimenState, int partitions,
-                               short replicationFactor, String alertReviews) {
+                               Short replicationFactor, String alertReviews) {
     }
 
     /**
@@ -88,7 +101,40 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
     public record DeadLetterConfig(int maxMessageBytes) {
     }
 
-    public record HttpConfig(String host, int port) {
+    /**
+     * Who may reach the HTTP endpoints and how.
+     *
+     * @param certFile  PEM certificate for HTTPS, or null for plain HTTP (set together with keyFile)
+     * @param keyFile   PEM private key for HTTPS, or null
+     * @param tokenFile file with the bearer token {@code /metrics} requires, or null for none
+     */
+    public record HttpConfig(String host, int port, Path certFile, Path keyFile, Path tokenFile) {
+
+        /** Plain HTTP without authentication (tests, tools). */
+        public HttpConfig(String host, int port) {
+            this(host, port, null, null, null);
+        }
+
+        public boolean tls() {
+            return certFile != null;
+        }
+
+        public HttpConfig withPort(int newPort) {
+            return new HttpConfig(host, newPort, certFile, keyFile, tokenFile);
+        }
+
+        public HttpConfig withHost(String newHost) {
+            return new HttpConfig(newHost, port, certFile, keyFile, tokenFile);
+        }
+    }
+
+    /** How log lines name specimens: {@code logging.specimenIds}. */
+    public enum SpecimenIdLogging {
+        PSEUDONYMISED, PLAIN
+    }
+
+    /** @param pseudonymKeyFile the HMAC key for pseudonyms, or null for a random key per process */
+    public record LoggingConfig(SpecimenIdLogging specimenIds, Path pseudonymKeyFile) {
     }
 
     /** Validates every key; throws {@link ConfigException} naming the first bad one. */
@@ -121,7 +167,7 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
         TopicsConfig topics = new TopicsConfig(s.string("topics.cbc"), s.string("topics.captures"),
                 s.string("topics.cellResults"), s.string("topics.blastAlerts"), s.string("topics.diagnosticScores"),
                 s.string("topics.deadLetters"), s.string("topics.specimenState"), s.integer("topics.partitions", 1, 10_000),
-                (short) s.integer("topics.replicationFactor", 1, 32), s.string("topics.alertReviews"));
+                replicationFactor(s), s.string("topics.alertReviews"));
         if (topics.cbc().equals(topics.captures())) {
             throw new ConfigException("topics.captures", "must differ from topics.cbc ('" + topics.cbc() + "')");
         }
@@ -144,10 +190,62 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
                         s.decimal("alerts.promyelocyteExcessFraction", 0, 1), reviewBaseUrl(s)),
                 new DiagnosisConfig(diagnosisModel, s.integer("diagnosis.topFeatures", 0, 1000)),
                 new DeadLetterConfig(s.integer("deadLetters.maxMessageBytes", 4096, 100 * 1024 * 1024)),
-                new HttpConfig(s.string("http.host"), s.integer("http.port", 0, 65535)),
+                http(s),
                 new ProcessingConfig(s.choice("processing.guarantee", Guarantee.class), instanceId(s),
                         s.integer("flow.commitRecords", 1, 1_000_000),
-                        s.millis("health.maxUncommittedAgeMillis", 1_000, 7L * 24 * 3600 * 1000)));
+                        s.millis("health.maxUncommittedAgeMillis", 1_000, 7L * 24 * 3600 * 1000)),
+                logging(s));
+    }
+
+    /** {@code auto} (null) or 1..32. */
+    private static Short replicationFactor(Settings s) {
+        if (s.string("topics.replicationFactor").equalsIgnoreCase("auto")) {
+            return null;
+        }
+        try {
+            return (short) s.integer("topics.replicationFactor", 1, 32);
+        } catch (ConfigException e) {
+            throw new ConfigException("topics.replicationFactor", "must be auto or a number from 1 to 32, was '"
+                    + s.string("topics.replicationFactor") + "'");
+        }
+    }
+
+    private static HttpConfig http(Settings s) {
+        Path cert = readableFile(s, "http.tls.certFile");
+        Path key = readableFile(s, "http.tls.keyFile");
+        if (cert != null && key == null) {
+            throw new ConfigException("http.tls.keyFile", "must be set when http.tls.certFile is (HTTPS needs both)");
+        }
+        if (key != null && cert == null) {
+            throw new ConfigException("http.tls.certFile", "must be set when http.tls.keyFile is (HTTPS needs both)");
+        }
+        Path token = readableFile(s, "http.auth.tokenFile");
+        if (token != null) {
+            SecretFile.read(token, "http.auth.tokenFile", SecretFile.MIN_TOKEN_BYTES);
+        }
+        return new HttpConfig(s.string("http.host"), s.integer("http.port", 0, 65535), cert, key, token);
+    }
+
+    private static LoggingConfig logging(Settings s) {
+        SpecimenIdLogging ids = s.choice("logging.specimenIds", SpecimenIdLogging.class);
+        Path key = readableFile(s, "logging.pseudonymKeyFile");
+        if (key != null) {
+            SecretFile.read(key, "logging.pseudonymKeyFile", SecretFile.MIN_KEY_BYTES);
+        }
+        return new LoggingConfig(ids, key);
+    }
+
+    /** The file a key names, or null when the key is empty; a missing or unreadable file stops start-up. */
+    private static Path readableFile(Settings s, String key) {
+        String value = s.stringOrNull(key);
+        if (value == null) {
+            return null;
+        }
+        Path path = Path.of(value);
+        if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+            throw new ConfigException(key, "file " + path + " does not exist or is not readable");
+        }
+        return path;
     }
 
     /** {@code alerts.reviewBaseUrl}: an absolute http(s) URL, stored without its trailing slash; null when empty. */
@@ -173,7 +271,7 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
     public ServiceConfig withReviewBaseUrl(String baseUrl) {
         return new ServiceConfig(kafka, topics, inference, flow, specimen,
                 new AlertsConfig(alerts.minBlastCells(), alerts.minBlastFraction(), alerts.promyelocyteExcessFraction(),
-                        baseUrl.replaceAll("/+$", "")), diagnosis, deadLetters, http, processing);
+                        baseUrl.replaceAll("/+$", "")), diagnosis, deadLetters, http, processing, logging);
     }
 
     /**
@@ -214,6 +312,12 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
     /** A copy pointing at other bootstrap servers. */
     public ServiceConfig withBootstrap(String servers) {
         return new ServiceConfig(new KafkaConfig(servers, kafka.groupId(), kafka.clientSettings()), topics, inference,
-                flow, specimen, alerts, diagnosis, deadLetters, http, processing);
+                flow, specimen, alerts, diagnosis, deadLetters, http, processing, logging);
+    }
+
+    /** A copy with other HTTP settings (the demo moves off a taken port). */
+    public ServiceConfig withHttp(HttpConfig newHttp) {
+        return new ServiceConfig(kafka, topics, inference, flow, specimen, alerts, diagnosis, deadLetters, newHttp,
+                processing, logging);
     }
 }

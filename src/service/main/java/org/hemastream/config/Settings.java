@@ -14,9 +14,11 @@ import java.util.TreeMap;
 /**
  * Flat configuration keys ({@code inference.maxBatch}, {@code kafka.security.protocol}, …) layered the
  * twelve-factor way: defaults &lt; {@code --config} file (Java properties) &lt; environment
- * ({@code HEMASTREAM_INFERENCE_MAX_BATCH}; {@code KAFKA_BOOTSTRAP_SERVERS} for the bootstrap servers)
- * &lt; command-line flags ({@code --set key=value}). Unknown keys are refused, except under {@code kafka.}
- * which pass straight through to the Kafka clients. Immutable.
+ * ({@code HEMASTREAM_INFERENCE_MAX_BATCH}; {@code KAFKA_BOOTSTRAP_SERVERS} for the bootstrap servers; any
+ * {@code HEMASTREAM_KAFKA_X_Y} for the Kafka client key {@code kafka.x.y}) &lt; command-line flags
+ * ({@code --set key=value}). Unknown keys are refused, except under {@code kafka.} which pass straight
+ * through to the Kafka clients — with Kafka's config providers ({@code kafka.config.providers}), so secrets can
+ * stay in files or the environment and never be on the command line. Immutable.
  */
 public final class Settings {
 
@@ -56,6 +58,12 @@ public final class Settings {
                 put(values, sources, k, v.trim(), "env " + envName(k));
             }
         }
+        new TreeMap<>(env).forEach((name, v) -> {
+            String k = kafkaKeyOf(name);
+            if (k != null && !Defaults.VALUES.containsKey(k)) {
+                put(values, sources, k, v.trim(), "env " + name);
+            }
+        });
         String bootstrap = env.get("KAFKA_BOOTSTRAP_SERVERS");
         if (bootstrap != null && !env.containsKey(envName("kafka.bootstrap.servers"))) {
             put(values, sources, "kafka.bootstrap.servers", bootstrap.trim(), "env KAFKA_BOOTSTRAP_SERVERS");
@@ -81,6 +89,45 @@ public final class Settings {
     public static String envName(String key) {
         return "HEMASTREAM_" + key.replaceAll("([a-z0-9])([A-Z])", "$1_$2").replace('.', '_').replace('-', '_')
                 .toUpperCase(Locale.ROOT);
+    }
+
+    /**
+     * The {@code kafka.*} key an environment variable sets, or null: {@code HEMASTREAM_KAFKA_SASL_JAAS_CONFIG} →
+     * {@code kafka.sasl.jaas.config}. Kafka's client keys are lower case and dot-separated, so the mapping is
+     * the reverse of {@link #envName}.
+     */
+    static String kafkaKeyOf(String envName) {
+        String prefix = "HEMASTREAM_KAFKA_";
+        if (!envName.startsWith(prefix) || envName.length() == prefix.length()) {
+            return null;
+        }
+        return "kafka." + envName.substring(prefix.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+    }
+
+    /**
+     * The Kafka client settings with where each came from, for the start-up log: values of keys that may hold a
+     * secret ({@link #secret}) are shown as {@code [hidden]}, so a password never reaches a log line.
+     */
+    public String describeKafka() {
+        StringBuilder sb = new StringBuilder();
+        new TreeMap<>(values).forEach((k, v) -> {
+            if (k.startsWith("kafka.") && v != null && !v.isBlank()) {
+                sb.append(sb.length() == 0 ? "" : ", ").append(k).append('=')
+                        .append(secret(k) && !v.startsWith("${") ? "[hidden]" : v)
+                        .append(" (").append(source(k)).append(')');
+            }
+        });
+        return sb.toString();
+    }
+
+    /**
+     * Whether a Kafka client key may hold a secret: passwords, JAAS configurations (they carry the SASL password),
+     * keys and tokens. A config-provider reference ({@code ${file:…}}) names where the secret is, not the secret.
+     */
+    public static boolean secret(String key) {
+        String k = key.toLowerCase(Locale.ROOT);
+        return k.contains("password") || k.contains("jaas") || k.contains("secret") || k.contains("token")
+                || k.endsWith(".key") || k.contains("credentials");
     }
 
     public String string(String key) {

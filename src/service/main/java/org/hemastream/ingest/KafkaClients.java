@@ -8,8 +8,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The settings of the instance's three Kafka clients, from the configuration ({@code kafka.*} passes
- * through; what the guarantees depend on is fixed here).
+ * The settings of every Kafka client of an instance, from the configuration ({@code kafka.*} passes
+ * through — TLS, SASL and the config providers that keep their secrets in files or the environment — to each
+ * of them alike; what the guarantees depend on is fixed here).
  * <ul>
  *   <li>group consumer: auto-commit off, {@code read_committed}, a new group from the earliest offsets,
  *       static membership ({@code group.instance.id} = {@code instance.id}), and an assignor that keeps
@@ -18,7 +19,8 @@ import java.util.Map;
  *   <li>producer: idempotent, {@code acks=all}; under {@code exactly_once} transactional with
  *       {@code transactional.id} = {@code hemastream-<group>-<instance.id>}, stable across restarts so a
  *       restarted instance fences its zombie;</li>
- *   <li>restore consumer: no group, {@code read_committed}, for reading the state changelog.</li>
+ *   <li>restore consumer: no group, {@code read_committed}, for reading the state changelog;</li>
+ *   <li>admin: checks and creates the topics at start-up.</li>
  * </ul>
  */
 public final class KafkaClients {
@@ -89,6 +91,26 @@ public final class KafkaClients {
         if (config.processing().guarantee() == ServiceConfig.Guarantee.EXACTLY_ONCE) {
             props.put("transactional.id", config.processing().transactionalId(config.kafka().groupId()));
         }
+        return props;
+    }
+
+    /**
+     * The admin client that checks and creates the topics at start-up: an attempt gives up after 15 s (the
+     * service retries) rather than Kafka's default minute.
+     */
+    public Map<String, Object> admin() {
+        Map<String, Object> props = common();
+        props.remove("group.id");
+        props.remove("group.instance.id");
+        props.remove("partition.assignment.strategy");
+        props.putIfAbsent("default.api.timeout.ms", "15000");
+        try { // Kafka refuses a request timeout above the API timeout
+            long apiTimeout = Long.parseLong(String.valueOf(props.get("default.api.timeout.ms")).trim());
+            props.putIfAbsent("request.timeout.ms", String.valueOf(Math.min(10_000, apiTimeout)));
+        } catch (NumberFormatException e) {
+            // a config-provider reference: Kafka resolves it and keeps its own request timeout
+        }
+        props.putIfAbsent("client.id", "hemastream-admin-" + config.processing().instanceId());
         return props;
     }
 

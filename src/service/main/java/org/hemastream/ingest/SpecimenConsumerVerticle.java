@@ -84,6 +84,7 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
     private final DiagnosticScorer scorer;
     private final Map<String, Integer> inputPartitions;
     private final SpecimenStateCodec codec = new SpecimenStateCodec();
+    private final LogIds logIds;
 
     private RecordIntake intake;
     private SpecimenBook book;
@@ -124,6 +125,7 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         this.metrics = metrics;
         this.scorer = scorer;
         this.inputPartitions = Map.copyOf(inputPartitions);
+        this.logIds = LogIds.from(config.logging());
     }
 
     @Override
@@ -315,14 +317,14 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
                     .filter(java.util.Objects::nonNull).max(Instant::compareTo).orElse(null);
             metrics.alert(alert.stage().wireName(), confirming == null ? null : Duration.between(confirming, Instant.now()));
             log.info("blast alert {} specimen {}: {} blasts of {} cells", alert.stage().wireName(),
-                    LogIds.of(alert.specimenId()), alert.blastCount(), alert.classifiedCells());
+                    logIds.of(alert.specimenId()), alert.blastCount(), alert.classifiedCells());
         }
         for (SpecimenClosed closed : fx.closed()) {
             metrics.specimenClosed(closed.completeness().wireName());
             if (closed.completeness() == SpecimenClosed.Completeness.PARTIAL) {
-                log.info("specimen {} closed partial ({} reasons)", LogIds.of(closed.specimenId()), closed.reasons().size());
+                log.info("specimen {} closed partial ({} reasons)", logIds.of(closed.specimenId()), closed.reasons().size());
             } else {
-                log.info("specimen {} complete: {} cells", LogIds.of(closed.specimenId()), closed.cells().size());
+                log.info("specimen {} complete: {} cells", logIds.of(closed.specimenId()), closed.cells().size());
             }
         }
         for (Effects.ScoreRequest r : fx.scores()) {
@@ -339,7 +341,8 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
 
     private void deadLetter(ErrorCode code, String message, String specimenId, RecordOrigin origin, byte[] raw) {
         metrics.deadLetter(code.name());
-        log.warn("dead letter {} from {}-{}@{}", code, origin.topic(), origin.partition(), origin.offset());
+        log.warn("dead letter {} specimen {} from {}-{}@{}", code, logIds.of(specimenId), origin.topic(), origin.partition(),
+                origin.offset());
         cycle.output(encoder.deadLetter(code, message, specimenId, origin, raw), System.currentTimeMillis());
     }
 
@@ -372,7 +375,7 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         }
         if (s == null) {
             metrics.diagnosticScoreFailed(r.stage().wireName());
-            log.error("diagnostic score {} of specimen {} could not be computed", r.stage().wireName(), LogIds.of(r.specimenId()));
+            log.error("diagnostic score {} of specimen {} could not be computed", r.stage().wireName(), logIds.of(r.specimenId()));
         } else {
             cycle.output(encoder.diagnosticScore(s, book.partitionOf(r.specimenId())), System.currentTimeMillis());
             metrics.diagnosticScore(r.stage().wireName());
@@ -536,9 +539,10 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         public void brokerReachable(boolean reachable) {
             brokerReachable = reachable;
             if (!reachable) {
-                log.warn("broker unreachable");
+                log.warn("broker unreachable: no answer from Kafka at {}; not ready until it answers",
+                        config.kafka().bootstrapServers());
             } else {
-                log.info("broker reachable");
+                log.info("broker reachable at {}", config.kafka().bootstrapServers());
             }
             watchBlocked(System.currentTimeMillis());
         }

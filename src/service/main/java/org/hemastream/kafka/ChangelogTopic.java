@@ -47,11 +47,12 @@ public final class ChangelogTopic {
      * Creates the topic when missing; refuses to go on when it exists with another partition count than
      * the inputs (state would be restored from the wrong partition).
      */
-    public static void ensure(Admin admin, String name, int partitions, short replicationFactor, int maxMessageBytes) {
+    public static void ensure(Admin admin, String name, int partitions, Replication replication, int maxMessageBytes) {
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             if (!existing.contains(name)) {
-                NewTopic topic = new NewTopic(name, partitions, replicationFactor).configs(Map.of(
+                NewTopic topic = new NewTopic(name, partitions, replication.factor()).configs(Map.of(
+                        "min.insync.replicas", String.valueOf(replication.minInsyncReplicas()),
                         "cleanup.policy", "compact",
                         "max.message.bytes", String.valueOf(maxMessageBytes),
                         "min.compaction.lag.ms", "0",
@@ -60,7 +61,7 @@ public final class ChangelogTopic {
                         "segment.ms", String.valueOf(3_600_000)));
                 try {
                     admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
-                    log.info("created state changelog {} ({} partitions, compacted)", name, partitions);
+                    log.info("created state changelog {} ({} partitions, compacted, {})", name, partitions, replication);
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         throw e;

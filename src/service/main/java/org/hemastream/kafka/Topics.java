@@ -110,32 +110,35 @@ public record Topics(String cbcResults, String cellCaptures, String cellResults,
         }
     }
 
-    /** {@link #ensureTopics(Admin, int, short, Duration)} with a 30 s timeout. */
+    /** {@link #ensureTopics(Admin, int, Replication, Duration)} with a 30 s timeout. */
     public Ensured ensureTopics(Admin admin, int partitions, short replicationFactor) {
-        return ensureTopics(admin, partitions, replicationFactor, DEFAULT_TIMEOUT);
+        return ensureTopics(admin, partitions, Replication.of(replicationFactor), DEFAULT_TIMEOUT);
+    }
+
+    /** {@link #ensureTopics(Admin, int, Replication, Duration)} with a 30 s timeout. */
+    public Ensured ensureTopics(Admin admin, int partitions, Replication replication) {
+        return ensureTopics(admin, partitions, replication, DEFAULT_TIMEOUT);
     }
 
     /**
-     * Creates the topics that do not exist yet, with {@code partitions} partitions and
-     * {@code replicationFactor} replicas; existing topics are left as they are. Idempotent, and safe
-     * when several instances start at once (a topic created concurrently counts as existing).
+     * Creates the topics that do not exist yet, with {@code partitions} partitions and the given
+     * replication (factor and {@code min.insync.replicas}); existing topics are left as they are (a warning
+     * names those with fewer replicas). Idempotent, and safe when several instances start at once (a topic
+     * created concurrently counts as existing).
      *
      * @throws IllegalStateException if the two input topics end up with different partition counts,
      *                               naming both topics and both counts, or if the cluster does not
      *                               answer within {@code timeout}
      */
-    public Ensured ensureTopics(Admin admin, int partitions, short replicationFactor, Duration timeout) {
+    public Ensured ensureTopics(Admin admin, int partitions, Replication replication, Duration timeout) {
         if (partitions < 1) {
             throw new IllegalArgumentException("partitions must be >= 1, was " + partitions);
-        }
-        if (replicationFactor < 1) {
-            throw new IllegalArgumentException("replication factor must be >= 1, was " + replicationFactor);
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         Set<String> existing = call(() -> admin.listTopics().names(), deadline, "list topics");
         List<NewTopic> missing = all().stream()
                 .filter(name -> !existing.contains(name))
-                .map(name -> new NewTopic(name, partitions, replicationFactor))
+                .map(name -> new NewTopic(name, partitions, replication.factor()).configs(replication.topicConfigs()))
                 .toList();
         Set<String> created = new TreeSet<>();
         if (!missing.isEmpty()) {
@@ -152,11 +155,21 @@ public record Topics(String cbcResults, String cellCaptures, String cellResults,
                 }
             });
             if (!created.isEmpty()) {
-                log.info("created topics {} with {} partitions, replication factor {}", created, partitions, replicationFactor);
+                log.info("created topics {} with {} partitions, {}", created, partitions, replication);
             }
         }
 
-        Map<String, Integer> counts = describePartitionCounts(admin, deadline);
+        Map<String, TopicDescription> descriptions = describe(admin, deadline);
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (String name : all()) {
+            TopicDescription d = descriptions.get(name);
+            counts.put(name, d.partitions().size());
+            int replicas = d.partitions().get(0).replicas().size();
+            if (replicas < replication.factor()) {
+                log.warn("topic {} exists with replication factor {}, below the {} this cluster supports: Kafka keeps it so "
+                        + "(raise it with kafka-reassign-partitions)", name, replicas, replication.factor());
+            }
+        }
         counts.forEach((name, count) -> {
             if (count != partitions && !created.contains(name)) {
                 log.info("topic {} exists with {} partitions (requested {}); left unchanged", name, count, partitions);
@@ -172,17 +185,11 @@ public record Topics(String cbcResults, String cellCaptures, String cellResults,
         return new Ensured(created, counts);
     }
 
-    private Map<String, Integer> describePartitionCounts(Admin admin, long deadline) {
+    private Map<String, TopicDescription> describe(Admin admin, long deadline) {
         // Right after creation the broker's metadata may lag the controller's for a moment.
         while (true) {
             try {
-                Map<String, TopicDescription> descriptions =
-                        call(() -> admin.describeTopics(all()).allTopicNames(), deadline, "describe topics");
-                Map<String, Integer> counts = new LinkedHashMap<>();
-                for (String name : all()) {
-                    counts.put(name, descriptions.get(name).partitions().size());
-                }
-                return counts;
+                return call(() -> admin.describeTopics(all()).allTopicNames(), deadline, "describe topics");
             } catch (IllegalStateException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
                     throw e;

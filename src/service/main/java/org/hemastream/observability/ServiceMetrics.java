@@ -64,6 +64,13 @@ public final class ServiceMetrics {
         return registry;
     }
 
+    /** Registers {@code hemastream_ready}: 1 when {@code /health/ready} says ready, else 0 (called once by the service). */
+    public void bindReady(Supplier<Boolean> ready) {
+        Gauge.builder("hemastream.ready", () -> ready.get() ? 1 : 0)
+                .description("1 when the instance is ready (Kafka reached, partitions assigned, commits going through)")
+                .register(registry);
+    }
+
     /** Registers the gauges that read live state (called once by the ingest verticle). */
     public void bindState(Supplier<Number> openSpecimens, Supplier<Number> cellsInFlight) {
         Gauge.builder("hemastream.specimens.open", openSpecimens).description("specimens not yet complete").register(registry);

@@ -1,6 +1,7 @@
 package org.hemastream.review;
 
 import org.hemastream.config.ConfigException;
+import org.hemastream.config.ServiceConfig;
 import org.hemastream.config.Settings;
 
 import java.nio.file.Files;
@@ -11,11 +12,13 @@ import java.util.Map;
  * The review server's validated configuration. A server that could not tell who made a decision is refused at
  * start-up: at least one of {@code review.reviewersFile} and {@code review.identityHeader} must be set.
  *
+ * @param http            the page's server: {@code review.host} / {@code review.port}, with the service's TLS
+ *                        ({@code http.tls.*}) and {@code /metrics} token ({@code http.auth.tokenFile})
  * @param reviewersFile   reviewers and their token hashes, or null
  * @param identityHeader  header a trusted reverse proxy sets to the reviewer's name, or null
  * @param imageCacheBytes cell images kept in memory after reading them from the captures topic
  */
-public record ReviewConfig(String bootstrapServers, Map<String, String> kafkaClientSettings, String host, int port,
+public record ReviewConfig(String bootstrapServers, Map<String, String> kafkaClientSettings, ServiceConfig.HttpConfig http,
                            Path reviewersFile, String identityHeader, long imageCacheBytes, Topics topics) {
 
     /** The topics the review server reads (alerts, cell results, CBCs, captures) and writes (reviews). */
@@ -36,8 +39,10 @@ public record ReviewConfig(String bootstrapServers, Map<String, String> kafkaCli
             throw new ConfigException("review.reviewersFile", "is required unless review.identityHeader is set: "
                     + "every review decision names its reviewer, anonymous decisions are refused");
         }
-        return new ReviewConfig(s.stringOrNull("kafka.bootstrap.servers"), s.kafkaClientSettings(),
-                s.string("review.host"), s.integer("review.port", 0, 65535), reviewers, header,
+        ServiceConfig.HttpConfig service = ServiceConfig.from(s).http();
+        ServiceConfig.HttpConfig http = new ServiceConfig.HttpConfig(s.string("review.host"), s.integer("review.port", 0, 65535),
+                service.certFile(), service.keyFile(), service.tokenFile());
+        return new ReviewConfig(s.stringOrNull("kafka.bootstrap.servers"), s.kafkaClientSettings(), http, reviewers, header,
                 s.integer("review.imageCacheBytes", 0, Integer.MAX_VALUE),
                 new Topics(s.string("topics.blastAlerts"), s.string("topics.cellResults"), s.string("topics.cbc"),
                         s.string("topics.captures"), s.string("topics.alertReviews")));
@@ -45,7 +50,7 @@ public record ReviewConfig(String bootstrapServers, Map<String, String> kafkaCli
 
     /** A copy pointing at other bootstrap servers (the demo's broker). */
     public ReviewConfig withBootstrap(String servers) {
-        return new ReviewConfig(servers, kafkaClientSettings, host, port, reviewersFile, identityHeader, imageCacheBytes, topics);
+        return new ReviewConfig(servers, kafkaClientSettings, http, reviewersFile, identityHeader, imageCacheBytes, topics);
     }
 
     /** Requires the bootstrap servers (the review command; the demo starts its own broker). */

@@ -19,7 +19,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.hemastream.config.ServiceConfig;
 import org.hemastream.events.EventSchemas;
+import org.hemastream.observability.HttpAccess;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +43,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Routes: {@code /} (open alerts) and {@code /alerts/{alertId}} (the page), {@code /api/alerts},
  * {@code /api/alerts/{alertId}}, {@code /api/alerts/{alertId}/images} (a slide's images in one answer),
  * {@code /api/captures/{partition}/{offset}} (one cell image), {@code POST
- * /api/reviews}, {@code /api/me}; {@code /metrics} and {@code /health/ready} without identity. Every other route
+ * /api/reviews}, {@code /api/me}; {@code /metrics} (behind {@code http.auth.tokenFile} when set) and
+ * {@code /health/ready} without a reviewer. TLS, like every HTTP server of the service, from {@link HttpAccess}. Every other route
  * needs a reviewer ({@link Reviewers}): images are patient material, and no decision is anonymous. A POST must be
  * {@code application/json} from the same origin, which a cross-site form cannot send (no CSRF with Basic auth).
  */
@@ -58,7 +61,7 @@ public final class ReviewServer {
     private ReviewFeed feed;
     private CaptureImages captures;
     private KafkaProducer<String, byte[]> producer;
-    private HttpServer http;
+    private HttpServer server;
 
     private ReviewServer(Vertx vertx, ReviewConfig config) {
         this.vertx = vertx;
@@ -111,6 +114,10 @@ public final class ReviewServer {
         Router router = Router.router(vertx);
         router.get("/health/ready").handler(ctx -> ctx.response().setStatusCode(feed.caughtUp().isDone() ? 200 : 503)
                 .end(feed.caughtUp().isDone() ? "UP" : "DOWN: reading the topics"));
+        io.vertx.core.Handler<RoutingContext> token = HttpAccess.bearerToken(config.http());
+        if (token != null) {
+            router.get("/metrics").handler(token);
+        }
         router.get("/metrics").handler(ctx -> vertx.executeBlocking(metrics::scrape, false)
                 .onSuccess(text -> ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(text))
                 .onFailure(ctx::fail));
@@ -124,11 +131,12 @@ public final class ReviewServer {
         router.get("/api/alerts/:alertId/images").handler(this::slideImages);
         router.get("/api/captures/:partition/:offset").handler(this::image);
         router.post("/api/reviews").handler(BodyHandler.create().setBodyLimit(256 * 1024)).handler(this::review);
-        return vertx.createHttpServer().requestHandler(router).listen(config.port(), config.host())
-                .recover(e -> Future.failedFuture(new IllegalStateException("review.port " + config.port()
-                        + ": cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e)))
+        ServiceConfig.HttpConfig http = config.http();
+        return vertx.createHttpServer(HttpAccess.serverOptions(http)).requestHandler(router).listen()
+                .recover(e -> Future.failedFuture(new IllegalStateException("review.port " + http.port()
+                        + ": cannot listen on " + http.host() + ":" + http.port() + ": " + e.getMessage(), e)))
                 .map(s -> {
-                    http = s;
+                    server = s;
                     log.info("review page on port {} (reviewers file: {}, identity header: {})", s.actualPort(),
                             config.reviewersFile() != null, config.identityHeader() != null);
                     return this;
@@ -272,7 +280,7 @@ public final class ReviewServer {
 
     /** The port actually bound (review.port=0 picks one). */
     public int port() {
-        return http.actualPort();
+        return server.actualPort();
     }
 
     /** Completes once the topics' history present at start is read. */
@@ -281,7 +289,7 @@ public final class ReviewServer {
     }
 
     public Future<Void> stop() {
-        return http.close().compose(v -> vertx.executeBlocking(() -> {
+        return server.close().compose(v -> vertx.executeBlocking(() -> {
             feed.close();
             captures.close();
             producer.close(java.time.Duration.ofSeconds(5));

@@ -29,8 +29,9 @@ import java.util.regex.Pattern;
  *       header from clients.</li>
  * </ul>
  *
- * <p>The security engineer's shared HTTP-server helper (TLS from {@code http.tls.*}, bearer tokens) should take
- * this over once it exists; this class is deliberately minimal. Thread-safe (immutable).
+ * <p>TLS (which the token needs) comes, as for every HTTP server of the service, from
+ * {@link org.hemastream.observability.HttpAccess} ({@code http.tls.*}). Deliberately minimal: no roles, no
+ * sessions. Thread-safe (immutable).
  */
 public final class Reviewers {
 

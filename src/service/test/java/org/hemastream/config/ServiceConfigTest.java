@@ -97,4 +97,45 @@ class ServiceConfigTest {
         assertThatThrownBy(() -> ServiceConfig.from(Settings.defaults().with(Map.of("inference.siteProfile", "/nope.json"))))
                 .hasMessageContaining("inference.siteProfile");
     }
+
+    @Test
+    void anyKafkaClientKeyCanComeFromTheEnvironmentAndSecretsAreNeverShown() {
+        Settings s = Settings.load(null, Map.of(
+                "HEMASTREAM_KAFKA_SASL_JAAS_CONFIG", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"h\" password=\"s3cr3t\";",
+                "HEMASTREAM_KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
+                "HEMASTREAM_KAFKA_SSL_TRUSTSTORE_PASSWORD", "${file:/run/secrets/kafka.properties:ssl.truststore.password}",
+                "HEMASTREAM_KAFKA_BOOTSTRAP_SERVERS", "k1:9093",
+                "HEMASTREAM_UNRELATED", "x"), Map.of());
+        ServiceConfig c = ServiceConfig.from(s);
+        assertThat(c.kafka().bootstrapServers()).isEqualTo("k1:9093");
+        assertThat(c.kafka().clientSettings()).containsEntry("security.protocol", "SASL_SSL")
+                .containsKey("sasl.jaas.config").containsKey("ssl.truststore.password");
+        assertThat(s.source("kafka.sasl.jaas.config")).isEqualTo("env HEMASTREAM_KAFKA_SASL_JAAS_CONFIG");
+        assertThat(s.describeKafka()).contains("kafka.security.protocol=SASL_SSL (env HEMASTREAM_KAFKA_SECURITY_PROTOCOL)")
+                .contains("kafka.sasl.jaas.config=[hidden]")
+                .contains("kafka.ssl.truststore.password=${file:/run/secrets/kafka.properties:ssl.truststore.password}")
+                .doesNotContain("s3cr3t");
+        assertThat(c.kafka().toString()).contains("SASL_SSL").doesNotContain("s3cr3t");
+        assertThat(c.toString()).doesNotContain("s3cr3t");
+        assertThat(Settings.envName("kafka.sasl.jaas.config")).isEqualTo("HEMASTREAM_KAFKA_SASL_JAAS_CONFIG");
+    }
+
+    @Test
+    void replicationIsAutoByDefaultOrANumberAndSpecimenIdsArePseudonymisedByDefault(@TempDir Path dir) throws Exception {
+        ServiceConfig defaults = ServiceConfig.from(Settings.defaults());
+        assertThat(defaults.topics().replicationFactor()).isNull();
+        assertThat(defaults.logging().specimenIds()).isEqualTo(ServiceConfig.SpecimenIdLogging.PSEUDONYMISED);
+        assertThat(defaults.logging().pseudonymKeyFile()).isNull();
+        assertThat(defaults.http().host()).isEqualTo("0.0.0.0");
+        assertThat(defaults.http().tls()).isFalse();
+        assertThat(ServiceConfig.from(Settings.defaults().with(Map.of("topics.replicationFactor", "3"))).topics()
+                .replicationFactor()).isEqualTo((short) 3);
+        assertThatThrownBy(() -> ServiceConfig.from(Settings.defaults().with(Map.of("topics.replicationFactor", "three"))))
+                .hasMessageContaining("topics.replicationFactor").hasMessageContaining("auto");
+        assertThatThrownBy(() -> ServiceConfig.from(Settings.defaults().with(Map.of("logging.specimenIds", "hashed"))))
+                .hasMessageContaining("logging.specimenIds").hasMessageContaining("pseudonymised");
+        Path shortKey = Files.writeString(dir.resolve("key"), "short");
+        assertThatThrownBy(() -> ServiceConfig.from(Settings.defaults().with(Map.of("logging.pseudonymKeyFile", shortKey.toString()))))
+                .hasMessageContaining("logging.pseudonymKeyFile").hasMessageContaining("at least 16");
+    }
 }

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -83,5 +85,22 @@ class TopicsTest {
         assertThatThrownBy(() -> new Topics("lab cbc", "b", "c", "d", "e", "f", "g"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("cbcResults");
+    }
+
+    @Test
+    void topicsCreatedForAClusterGetItsReplicationAndMinInsyncReplicas(KafkaBroker broker) throws Exception {
+        Topics topics = freshTopics(broker);
+        try (Admin admin = broker.admin()) {
+            Replication replication = Replication.forCluster(admin, null, 30_000);
+            assertThat(replication).as("auto on this test run's one broker").isEqualTo(Replication.of(1));
+            topics.ensureTopics(admin, 1, replication);
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topics.blastAlerts());
+            ConfigEntry minIsr = admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource)
+                    .get("min.insync.replicas");
+            assertThat(minIsr.value()).isEqualTo("1");
+            assertThat(minIsr.source()).as("set on the topic, not inherited").isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
+            assertThatThrownBy(() -> Replication.forCluster(admin, (short) 3, 30_000))
+                    .hasMessageContaining("topics.replicationFactor 3");
+        }
     }
 }

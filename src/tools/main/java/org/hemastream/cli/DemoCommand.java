@@ -21,7 +21,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -88,6 +91,7 @@ public final class DemoCommand implements Callable<Integer> {
         try {
             settings = options.settings();
             base = ServiceConfig.from(settings);
+            base = base.withHttp(demoHttp(settings, base.http(), out));
         } catch (ConfigException e) {
             System.err.println("hemastream: " + e.getMessage());
             return 2;
@@ -103,8 +107,17 @@ public final class DemoCommand implements Callable<Integer> {
                     review.token() == null ? "" : ", token " + review.token());
             config = config.alerts().reviewBaseUrl() == null ? config.withReviewBaseUrl(review.baseUrl()) : config;
             out.println("loading the cell model and starting the service …");
-            HemastreamService service = HemastreamService.start(vertx, config).await(120, TimeUnit.SECONDS);
-            out.printf("service up: http://127.0.0.1:%d/metrics  /health/ready%n", service.httpPort());
+            HemastreamService service;
+            try {
+                service = HemastreamService.start(vertx, config).await(120, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                System.err.println("hemastream: start-up failed: " + StartupFailure.oneLine(e));
+                review.stop();
+                vertx.close().await(10, TimeUnit.SECONDS);
+                return 1;
+            }
+            out.printf("service up: %s://%s:%d/metrics  /health/ready%n", config.http().tls() ? "https" : "http",
+                    config.http().host().equals("0.0.0.0") ? "127.0.0.1" : config.http().host(), service.httpPort());
             Map<String, Specimen> bySpecimen = new LinkedHashMap<>();
             pack.specimens().forEach(s -> bySpecimen.put(s.specimenId(), s));
             Map<String, Seen> seen = new HashMap<>();
@@ -143,6 +156,29 @@ public final class DemoCommand implements Callable<Integer> {
             review.stop();
             vertx.close().await(10, TimeUnit.SECONDS);
             return done(bySpecimen, seen) ? 0 : 1;
+        }
+    }
+
+    /**
+     * The demo is a local tool: unless set, HTTP binds 127.0.0.1, and when the default port is taken (another
+     * service on 8080) it takes a free one — the line "service up: …" says which.
+     */
+    static ServiceConfig.HttpConfig demoHttp(Settings settings, ServiceConfig.HttpConfig http, PrintStream out) {
+        if (settings.source("http.host").equals("default")) {
+            http = http.withHost("127.0.0.1");
+        }
+        if (settings.source("http.port").equals("default") && !portFree(http.host(), http.port())) {
+            out.printf("port %d is taken; the demo's HTTP takes a free port instead%n", http.port());
+            http = http.withPort(0);
+        }
+        return http;
+    }
+
+    static boolean portFree(String host, int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(host))) {
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
