@@ -70,6 +70,8 @@ public final class ReviewInbox {
         }
     };
     private final Map<String, Integer> alertedSpecimens = new HashMap<>();
+    /** Reviews read before their slide's alert (the topics are read side by side): attached when it arrives. */
+    private final Map<String, List<JsonObject>> reviewsBeforeAlert = new HashMap<>();
 
     private static String key(String specimenId, String slideId) {
         return specimenId + "\u0000" + slideId;
@@ -86,6 +88,10 @@ public final class ReviewInbox {
             }
             alerted.put(k, s);
             alertedSpecimens.merge(s.specimenId, 1, Integer::sum);
+            List<JsonObject> early = reviewsBeforeAlert.remove(k);
+            if (early != null) {
+                s.reviews.addAll(early);
+            }
         }
         s.alertsById.putIfAbsent(a.getString("alertId"), a);
         slideByAlertId.put(a.getString("alertId"), k);
@@ -125,9 +131,11 @@ public final class ReviewInbox {
 
     /** An {@code alert-review} event (ours, read back from the topic). */
     public synchronized void review(JsonObject r) {
-        Slide s = alerted.get(key(r.getString("specimenId"), r.getString("slideId")));
-        if (s != null && s.reviews.stream().noneMatch(x -> x.getString("reviewId").equals(r.getString("reviewId")))) {
-            s.reviews.add(r);
+        String k = key(r.getString("specimenId"), r.getString("slideId"));
+        Slide s = alerted.get(k);
+        List<JsonObject> reviews = s != null ? s.reviews : reviewsBeforeAlert.computeIfAbsent(k, x -> new ArrayList<>());
+        if (reviews.stream().noneMatch(x -> x.getString("reviewId").equals(r.getString("reviewId")))) {
+            reviews.add(r);
         }
     }
 

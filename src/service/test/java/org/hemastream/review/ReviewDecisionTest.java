@@ -73,6 +73,18 @@ class ReviewDecisionTest {
     }
 
     @Test
+    void aReviewReadBeforeItsAlertIsKept() throws Exception {
+        JsonObject review = ReviewDecision.event(new JsonObject().put("alertId", ALERT).put("verdict", "confirmed"), inbox(), DR, NOW);
+        ReviewInbox restarted = new ReviewInbox();
+        restarted.review(review);
+        restarted.review(review);
+        restarted.alert(new JsonObject(Files.readString(Path.of("schemas/examples/blast-alert.example.json"))));
+
+        assertThat(restarted.slide(ALERT).orElseThrow().getJsonArray("reviews")).hasSize(1);
+        assertThat(restarted.outcomes().slidesByVerdict()).containsEntry("confirmed", 1);
+    }
+
+    @Test
     void outcomesCountTheLatestVerdictPerSlideAndTheLatestDecisionPerCell() throws Exception {
         ReviewInbox inbox = inbox();
         JsonArray blast = new JsonArray().add(new JsonObject().put("cellId", "S2611-00042-1-0007").put("decision", "blast"));
