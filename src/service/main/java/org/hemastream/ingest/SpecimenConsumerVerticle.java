@@ -153,6 +153,8 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
         scores = new ScoreChain(workers, scorer, this::onScored, this::pump);
         metrics.bindState(() -> book.openSpecimens(), () -> cells.load());
         metrics.bindCommits(() -> oldestUncommittedMillis / 1000.0, () -> brokerReachable ? 1 : 0);
+        metrics.modelInfo("cell", classifier.modelVersion());
+        metrics.modelInfo("diagnosis", scorer.model().version());
 
         KafkaClients clients = new KafkaClients(config);
         loop = new KafkaLoop(clients.consumer(), clients.producer(), clients.restore(),
@@ -378,7 +380,7 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
             log.error("diagnostic score {} of specimen {} could not be computed", r.stage().wireName(), logIds.of(r.specimenId()));
         } else {
             cycle.output(encoder.diagnosticScore(s, book.partitionOf(r.specimenId())), System.currentTimeMillis());
-            metrics.diagnosticScore(r.stage().wireName());
+            metrics.diagnosticScore(r.stage().wireName(), s.leading().isEmpty() ? "none" : s.leading().get(0).diagnosis());
         }
     }
 

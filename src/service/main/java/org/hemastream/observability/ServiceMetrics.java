@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.hemastream.events.DiagnosticScore;
 
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
@@ -52,6 +53,11 @@ public final class ServiceMetrics {
         duplicates = Counter.builder("hemastream.cells.duplicate").description("repeated cell IDs ignored").register(registry);
         Gauge.builder("hemastream.partitions.paused", pausedPartitions, AtomicInteger::get)
                 .description("input partitions paused by backpressure").register(registry);
+        // Exported from the start (0), not at the first failure: rules and panels read 0, not an absent series.
+        sendsRetried(0);
+        for (DiagnosticScore.Stage stage : DiagnosticScore.Stage.values()) {
+            counter("hemastream.diagnostic.scores.failed", "stage", stage.wireName(), "diagnostic scores that could not be computed");
+        }
     }
 
     private Timer timer(String name, String description) {
@@ -87,6 +93,15 @@ public final class ServiceMetrics {
                 .description("age of the oldest input record fed but not yet committed").register(registry);
         Gauge.builder("hemastream.broker.reachable", brokerReachable)
                 .description("1 when the broker answered the last check, else 0").register(registry);
+    }
+
+    /**
+     * Registers {@code hemastream_model_info{model, version}} = 1 for a loaded model, so dashboards can show
+     * which model versions the instances run (a rollout shows as two versions side by side).
+     */
+    public void modelInfo(String model, String version) {
+        Gauge.builder("hemastream.model.info", () -> 1).description("the model versions this instance runs")
+                .tag("model", model).tag("version", version).register(registry);
     }
 
     /** A commit unit ended: {@code committed} or {@code aborted}. */
@@ -127,13 +142,18 @@ public final class ServiceMetrics {
             Timer.builder("hemastream.blast.alert.latency")
                     .description("from the capture of the cell that confirmed the alert to publishing it")
                     .tag("stage", stage).publishPercentileHistogram()
+                    // An exact bucket at the alerting SLO (p99 ≤ 250 ms, deploy/prometheus/hemastream-rules.yaml).
+                    .serviceLevelObjectives(Duration.ofMillis(250))
                     .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
                     .register(registry).record(sinceConfirmingCapture);
         }
     }
 
-    public void diagnosticScore(String stage) {
-        counter("hemastream.diagnostic.scores", "stage", stage, "diagnostic scores published").increment();
+    /** A score was published; {@code leading} is its most probable class (the dashboard's diagnosis mix). */
+    public void diagnosticScore(String stage, String leading) {
+        byKey.computeIfAbsent("hemastream.diagnostic.scores|" + stage + "|" + leading,
+                k -> Counter.builder("hemastream.diagnostic.scores").description("diagnostic scores published, by most probable class")
+                        .tag("stage", stage).tag("leading", leading).register(registry)).increment();
     }
 
     public void diagnosticScoreFailed(String stage) {

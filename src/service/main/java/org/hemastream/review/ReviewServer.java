@@ -227,8 +227,7 @@ public final class ReviewServer {
             error(ctx, 415, "reviews are posted as application/json");
             return;
         }
-        // the Host header itself: Vert.x Web's authority() parses Forwarded headers through remoteAddress(), which needs
-        // Netty's QUIC classes, left out of the production jar
+        // the Host header as the browser sent it (Vert.x Web's authority() would also believe Forwarded headers)
         String host = ctx.request().getHeader("Host");
         if (origin != null && (host == null || !origin.endsWith("//" + host))) {
             error(ctx, 403, "reviews are accepted from this server's own page only");
