@@ -34,14 +34,16 @@ public final class ReviewCommand implements Callable<Integer> {
     ConfigOptions options;
 
     @Option(names = "--new-reviewer", paramLabel = "NAME",
-            description = "print a new random token for NAME and the line to append to the review.reviewersFile, then exit")
+            description = "print a new random token for NAME (on standard error) and the line to append to the "
+                    + "review.reviewersFile (on standard output), then exit")
     String newReviewer;
 
     @Override
     public Integer call() throws Exception {
         if (newReviewer != null) {
             String token = Reviewers.newToken();
-            System.out.println("token for " + newReviewer + " (give it to them; it is not stored): " + token);
+            // the line on standard output, so that "review --new-reviewer NAME >> reviewers" appends only it
+            System.err.println("token for " + newReviewer + " (give it to them; it is not stored): " + token);
             System.out.println(Reviewers.fileLine(newReviewer, token));
             return 0;
         }
