@@ -231,7 +231,7 @@ public final class HemastreamService {
                         replication.factor(), replication);
             }
             Topics.Ensured ensured = new Topics(t.cbc(), t.captures(), t.cellResults(), t.blastAlerts(), t.diagnosticScores(),
-                    t.deadLetters()).ensureTopics(admin, t.partitions(), replication);
+                    t.deadLetters(), t.alertReviews()).ensureTopics(admin, t.partitions(), replication);
             int inputs = ensured.partitions().get(t.cbc());
             ChangelogTopic.ensure(admin, t.specimenState(), inputs, replication, KafkaClients.MAX_RECORD_BYTES);
             return Map.of(t.cbc(), inputs, t.captures(), ensured.partitions().get(t.captures()));

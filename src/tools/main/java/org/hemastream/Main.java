@@ -3,6 +3,8 @@ package org.hemastream;
 import org.hemastream.cli.DemoCommand;
 import org.hemastream.cli.LoadTestCommand;
 import org.hemastream.cli.RunCommand;
+import org.hemastream.review.ReviewCommand;
+import org.hemastream.review.export.ExportReviewsCommand;
 import org.hemastream.diagnosis.training.EvaluateDiagnosisCommand;
 import org.hemastream.diagnosis.training.TrainDiagnosisCommand;
 import org.hemastream.faults.PoisonCommand;
@@ -24,9 +26,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "hemastream", mixinStandardHelpOptions = true, version = "hemastream 0.1.0",
         description = "Streaming hematology: cell-image classification, blast alerts and diagnostic scores on Kafka.",
-        subcommands = {RunCommand.class, DemoCommand.class, BrokerCommand.class, SimulateCommand.class, LoadTestCommand.class,
+        subcommands = {RunCommand.class, ReviewCommand.class, DemoCommand.class, BrokerCommand.class, SimulateCommand.class, LoadTestCommand.class,
                 EvaluateCellsCommand.class, CalibrateCellsCommand.class, BenchCellsCommand.class, BuildDemoPackCommand.class,
-                TrainDiagnosisCommand.class, EvaluateDiagnosisCommand.class, VerifyOutputsCommand.class, PoisonCommand.class,
+                TrainDiagnosisCommand.class, EvaluateDiagnosisCommand.class, VerifyOutputsCommand.class, PoisonCommand.class, ExportReviewsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -26,6 +26,7 @@ public final class Defaults {
         d.put("topics.blastAlerts", new String[]{"hema.blast-alerts", "output: preliminary and final blast alerts"});
         d.put("topics.diagnosticScores", new String[]{"hema.diagnostic-scores", "output: diagnostic scores"});
         d.put("topics.deadLetters", new String[]{"hema.dead-letters", "output: input records that could not be used, with the reason"});
+        d.put("topics.alertReviews", new String[]{"hema.alert-reviews", "review decisions (append-only audit trail, key = specimenId): written by the review server, read by export-reviews"});
         d.put("topics.specimenState", new String[]{"hema.specimen-state", "state changelog (compacted, keyed by specimenId, as many partitions as the inputs): open specimens' CBC, cell results, alert stages; closed markers"});
         d.put("topics.partitions", new String[]{"3", "partitions when the service creates missing topics (inputs must be co-partitioned)"});
         d.put("topics.replicationFactor", new String[]{"auto", "replication factor of the topics the service creates: auto = min(3, brokers the cluster reports), or a number the cluster can honour; they get min.insync.replicas = min(2, factor)"});
@@ -51,6 +52,7 @@ public final class Defaults {
         d.put("alerts.minBlastCells", new String[]{"", "cells flagged blast on a slide that raise an alert; empty = the site profile's or model's slide rule (1 for a model without one)"});
         d.put("alerts.minBlastFraction", new String[]{"", "fraction (0..1) of a slide's classified cells that must be flagged blast to raise an alert; empty = the site profile's or model's slide rule (0 for a model without one)"});
         d.put("alerts.promyelocyteExcessFraction", new String[]{"0.05", "possible APL: a slide also raises an alert when at least 3 cells and this fraction (0..1) of its classified cells are promyelocytes (flagged, or top type promyelocyte at P >= 0.5); 0 = off"});
+        d.put("alerts.reviewBaseUrl", new String[]{"", "external base URL of the review server (e.g. https://hema-review.lab.example); each blast alert then carries reviewUrl = <base>/alerts/<alertId>; empty = no reviewUrl"});
         d.put("diagnosis.model", new String[]{"", "diagnostic model: a folder with diagnostic-model.txt + .json, or the .txt (sidecar beside it); empty = the reference model in the jar"});
         d.put("diagnosis.topFeatures", new String[]{"5", "contributing features reported per leading class in each diagnostic score"});
         d.put("deadLetters.maxMessageBytes", new String[]{"1000000", "largest dead-letter message; the original is truncated (and marked) to fit"});
@@ -61,6 +63,11 @@ public final class Defaults {
         d.put("http.auth.tokenFile", new String[]{"", "file holding a bearer token: /metrics then requires 'Authorization: Bearer <token>' (/health/live and /health/ready stay open for probes); empty = no authentication"});
         d.put("logging.specimenIds", new String[]{"pseudonymised", "how log lines name specimens: pseudonymised (a keyed hash, HMAC-SHA256, 12 hex digits) or plain (the IDs as they are); output topics always carry the real IDs"});
         d.put("logging.pseudonymKeyFile", new String[]{"", "file holding the HMAC key for pseudonymised IDs (at least 16 bytes; a trailing line break is ignored): the same key on every instance and restart gives the same pseudonym; empty = a random key per process (pseudonyms do not correlate across restarts or instances)"});
+        d.put("review.host", new String[]{"0.0.0.0", "review server (command review): bind address"});
+        d.put("review.port", new String[]{"8090", "review server: HTTP port of the review page (0 = random)"});
+        d.put("review.reviewersFile", new String[]{"", "review server: file of reviewers, one 'name sha256:<hex of token>' per line (review --new-reviewer NAME writes one); HTTP Basic with name and token. Without it (and without review.identityHeader) the review server refuses to start"});
+        d.put("review.identityHeader", new String[]{"", "review server: request header carrying the reviewer's name set by a trusted reverse proxy (e.g. X-Forwarded-User); honoured only when set here, and only safe when the proxy is the sole way in and strips the header from clients"});
+        d.put("review.imageCacheBytes", new String[]{"67108864", "review server: cell images kept in memory after reading them from the captures topic (bytes)"});
         Map<String, String> v = new LinkedHashMap<>();
         Map<String, String> desc = new LinkedHashMap<>();
         d.forEach((k, a) -> {

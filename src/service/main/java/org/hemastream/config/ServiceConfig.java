@@ -51,10 +51,13 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
         }
     }
 
-    /** @param replicationFactor of the topics the service creates; null = auto (min(3, brokers)) */
+    /**
+     * @param replicationFactor of the topics the service creates; null = auto (min(3, brokers))
+     * @param alertReviews      review decisions: written by the review server, not by the streaming service
+     */
     public record TopicsConfig(String cbc, String captures, String cellResults, String blastAlerts,
                                String diagnosticScores, String deadLetters, String specimenState, int partitions,
-                               Short replicationFactor) {
+                               Short replicationFactor, String alertReviews) {
     }
 
     /**
@@ -82,8 +85,10 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
      * @param minBlastFraction fraction of classified cells that must be flagged, or null
      * @param promyelocyteExcessFraction fraction of classified cells that are confident promyelocytes that pages
      *                                   (possible APL); 0 = off
+     * @param reviewBaseUrl the review server's external base URL without a trailing slash, or null: no reviewUrl
      */
-    public record AlertsConfig(Integer minBlastCells, Double minBlastFraction, double promyelocyteExcessFraction) {
+    public record AlertsConfig(Integer minBlastCells, Double minBlastFraction, double promyelocyteExcessFraction,
+                               String reviewBaseUrl) {
     }
 
     /**
@@ -162,7 +167,7 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
         TopicsConfig topics = new TopicsConfig(s.string("topics.cbc"), s.string("topics.captures"),
                 s.string("topics.cellResults"), s.string("topics.blastAlerts"), s.string("topics.diagnosticScores"),
                 s.string("topics.deadLetters"), s.string("topics.specimenState"), s.integer("topics.partitions", 1, 10_000),
-                replicationFactor(s));
+                replicationFactor(s), s.string("topics.alertReviews"));
         if (topics.cbc().equals(topics.captures())) {
             throw new ConfigException("topics.captures", "must differ from topics.cbc ('" + topics.cbc() + "')");
         }
@@ -182,7 +187,7 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
                         : s.integer("alerts.minBlastCells", 1, 10_000),
                         s.stringOrNull("alerts.minBlastFraction") == null ? null
                                 : s.decimal("alerts.minBlastFraction", 0, 1),
-                        s.decimal("alerts.promyelocyteExcessFraction", 0, 1)),
+                        s.decimal("alerts.promyelocyteExcessFraction", 0, 1), reviewBaseUrl(s)),
                 new DiagnosisConfig(diagnosisModel, s.integer("diagnosis.topFeatures", 0, 1000)),
                 new DeadLetterConfig(s.integer("deadLetters.maxMessageBytes", 4096, 100 * 1024 * 1024)),
                 http(s),
@@ -241,6 +246,32 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
             throw new ConfigException(key, "file " + path + " does not exist or is not readable");
         }
         return path;
+    }
+
+    /** {@code alerts.reviewBaseUrl}: an absolute http(s) URL, stored without its trailing slash; null when empty. */
+    private static String reviewBaseUrl(Settings s) {
+        String url = s.stringOrNull("alerts.reviewBaseUrl");
+        if (url == null) {
+            return null;
+        }
+        try {
+            java.net.URI uri = new java.net.URI(url);
+            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null
+                    || uri.getQuery() != null || uri.getFragment() != null) {
+                throw new java.net.URISyntaxException(url, "not an absolute http(s) URL without query or fragment");
+            }
+        } catch (java.net.URISyntaxException e) {
+            throw new ConfigException("alerts.reviewBaseUrl", "must be an absolute http(s) URL such as "
+                    + "https://hema-review.lab.example, was '" + url + "'");
+        }
+        return url.replaceAll("/+$", "");
+    }
+
+    /** A copy whose blast alerts link to the review server at {@code baseUrl}. */
+    public ServiceConfig withReviewBaseUrl(String baseUrl) {
+        return new ServiceConfig(kafka, topics, inference, flow, specimen,
+                new AlertsConfig(alerts.minBlastCells(), alerts.minBlastFraction(), alerts.promyelocyteExcessFraction(),
+                        baseUrl.replaceAll("/+$", "")), diagnosis, deadLetters, http, processing, logging);
     }
 
     /**

@@ -26,7 +26,7 @@ public final class EventSchemas {
     /** Event type names, which are also the schema file names ({@code <type>.schema.json}). */
     public static final List<String> TYPES = List.of(
             "cbc-result", "cell-image", "slide-complete", "cell-result", "blast-alert", "dead-letter",
-            "diagnostic-score");
+            "diagnostic-score", "alert-review");
 
     private static final Set<String> PLAIN_STRING_KEYWORDS = Set.of("type", "minLength", "maxLength", "description",
             "contentEncoding", "contentMediaType", "title");

@@ -25,6 +25,14 @@ public final class EventWriter {
     }
 
     public byte[] cellResult(CellResult r) {
+        return cellResult(r, null);
+    }
+
+    /**
+     * @param capture the cell-image record the result was computed from (its partition and offset are written as
+     *                {@code capture}, where the review page finds the image), or null when unknown
+     */
+    public byte[] cellResult(CellResult r, RecordOrigin capture) {
         return event("cell-result", g -> {
             g.writeStringField("specimenId", r.specimenId());
             g.writeStringField("slideId", r.slideId());
@@ -47,10 +55,21 @@ public final class EventWriter {
             }
             g.writeEndObject();
             g.writeBooleanField("blast", r.blast());
+            if (capture != null) {
+                g.writeObjectFieldStart("capture");
+                g.writeNumberField("partition", capture.partition());
+                g.writeNumberField("offset", capture.offset());
+                g.writeEndObject();
+            }
         });
     }
 
     public byte[] blastAlert(BlastAlert a) {
+        return blastAlert(a, null);
+    }
+
+    /** @param reviewUrl the alert's review page, or null for none (no {@code reviewUrl} field) */
+    public byte[] blastAlert(BlastAlert a, String reviewUrl) {
         return event("blast-alert", g -> {
             g.writeStringField("alertId", a.alertId());
             g.writeStringField("specimenId", a.specimenId());
@@ -85,6 +104,9 @@ public final class EventWriter {
             g.writeNumberField("lostCells", a.lostCells());
             g.writeStringField("modelVersion", a.modelVersion());
             g.writeStringField("issuedAt", time(a.issuedAt()));
+            if (reviewUrl != null) {
+                g.writeStringField("reviewUrl", reviewUrl);
+            }
         });
     }
 

@@ -292,13 +292,17 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
                     cellRecords.put(cellKey(cell.specimenId(), cell.slideId(), cell.cellId()), new Pending(origin, read.raw()));
                 }
             }
-            apply(fx, read.raw(), origin.partition());
+            apply(fx, read.raw(), origin.partition(), null);
         }
         cycle.fed(OffsetLedger.Partition.of(origin), origin.offset(), System.currentTimeMillis());
     }
 
-    /** Carries out what the book decided. {@code raw} is the current record's value (for dead letters). */
-    private void apply(Effects fx, byte[] raw, int partitionHint) {
+    /**
+     * Carries out what the book decided. {@code raw} is the current record's value (for dead letters);
+     * {@code capture} the cell-image record of the one cell whose classification this is (its position goes into
+     * the cell result: the book emits no other cell's result for it), null otherwise.
+     */
+    private void apply(Effects fx, byte[] raw, int partitionHint, RecordOrigin capture) {
         long nowMillis = System.currentTimeMillis();
         for (CellImage cell : fx.toClassify()) {
             cells.submit(cell);
@@ -310,7 +314,7 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
             deadLetter(r.code(), r.message(), r.specimenId(), r.origin(), raw);
         }
         for (CellResult r : fx.cellResults()) {
-            output(() -> encoder.cellResult(r, partitionOf(r.specimenId(), partitionHint)), nowMillis);
+            output(() -> encoder.cellResult(r, partitionOf(r.specimenId(), partitionHint), capture), nowMillis);
         }
         for (BlastAlert alert : fx.alerts()) {
             output(() -> encoder.blastAlert(alert, partitionOf(alert.specimenId(), partitionHint)), nowMillis);
@@ -368,12 +372,12 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
             if (!fx.cellResults().isEmpty()) {
                 metrics.cellClassified(c.result().cellType(), Duration.between(cell.capturedAt(), now));
             }
-            apply(fx, null, partition);
+            apply(fx, null, partition, pending == null ? null : pending.origin());
         } else if (outcome instanceof CellOutcome.Refused r) {
             if (pending != null && book.isOpen(cell.specimenId())) {
                 deadLetter(r.code(), r.message(), cell.specimenId(), pending.origin(), pending.raw());
             }
-            apply(book.lost(cell.specimenId(), cell.slideId(), cell.cellId(), now), null, partition);
+            apply(book.lost(cell.specimenId(), cell.slideId(), cell.cellId(), now), null, partition, null);
         }
         // the dispatcher calls pump() once the whole batch is applied
     }
@@ -416,7 +420,7 @@ public final class SpecimenConsumerVerticle extends VerticleBase {
             return; // a specimen must not expire for lack of input the service could not read
         }
         Effects fx = book.expire(Instant.now());
-        apply(fx, null, -1);
+        apply(fx, null, -1, null);
         pump();
     }
 

@@ -25,8 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * hemastream's Kafka topics — two inputs from the laboratory, four outputs — and their
- * administration at start-up.
+ * hemastream's Kafka topics — two inputs from the laboratory, four outputs of the streaming service, and the
+ * review server's decisions — and their administration at start-up.
  *
  * <p>The two input topics are both keyed by specimen ID and must have the same partition count: the
  * consumer's range assignment puts partition <i>i</i> of both on the same instance, which is how one
@@ -43,9 +43,10 @@ import org.slf4j.LoggerFactory;
  * @param blastAlerts      output: blast alerts (preliminary and final)
  * @param diagnosticScores output: diagnostic scores
  * @param deadLetters      output: records that could not be processed
+ * @param alertReviews     review decisions (append-only audit trail, key = specimenId), written by the review server
  */
 public record Topics(String cbcResults, String cellCaptures, String cellResults, String blastAlerts,
-                     String diagnosticScores, String deadLetters) {
+                     String diagnosticScores, String deadLetters, String alertReviews) {
 
     private static final Logger log = LoggerFactory.getLogger(Topics.class);
     private static final Pattern LEGAL_NAME = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
@@ -59,6 +60,7 @@ public record Topics(String cbcResults, String cellCaptures, String cellResults,
         byRole.put("blastAlerts", blastAlerts);
         byRole.put("diagnosticScores", diagnosticScores);
         byRole.put("deadLetters", deadLetters);
+        byRole.put("alertReviews", alertReviews);
         Set<String> seen = new HashSet<>();
         byRole.forEach((role, name) -> {
             if (name == null || !LEGAL_NAME.matcher(name).matches() || name.equals(".") || name.equals("..")) {
@@ -74,7 +76,7 @@ public record Topics(String cbcResults, String cellCaptures, String cellResults,
     /** The names of DESIGN.md. */
     public static Topics defaults() {
         return new Topics("lab.cbc.results", "lab.cell.captures", "hema.cell-results", "hema.blast-alerts",
-                "hema.diagnostic-scores", "hema.dead-letters");
+                "hema.diagnostic-scores", "hema.dead-letters", "hema.alert-reviews");
     }
 
     /** The two co-partitioned input topics, CBC results first. */
@@ -87,10 +89,11 @@ public record Topics(String cbcResults, String cellCaptures, String cellResults,
         return List.of(cellResults, blastAlerts, diagnosticScores, deadLetters);
     }
 
-    /** Inputs then outputs. */
+    /** Inputs, outputs, then the review decisions. */
     public List<String> all() {
         List<String> all = new ArrayList<>(inputs());
         all.addAll(outputs());
+        all.add(alertReviews);
         return List.copyOf(all);
     }
 

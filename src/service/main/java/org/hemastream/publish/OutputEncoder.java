@@ -23,14 +23,17 @@ public final class OutputEncoder {
     private final ServiceConfig.TopicsConfig topics;
     private final EventWriter writer = new EventWriter();
     private final int maxDeadLetterBytes;
+    private final String reviewBaseUrl;
 
     public OutputEncoder(ServiceConfig config) {
         this.topics = config.topics();
         this.maxDeadLetterBytes = config.deadLetters().maxMessageBytes();
+        this.reviewBaseUrl = config.alerts().reviewBaseUrl();
     }
 
-    public TransactionCycle.Output cellResult(CellResult r, int partition) {
-        return new TransactionCycle.Output(topics.cellResults(), r.specimenId(), writer.cellResult(r), partition);
+    /** @param capture the cell-image record the result derives from, or null when it is no longer known */
+    public TransactionCycle.Output cellResult(CellResult r, int partition, RecordOrigin capture) {
+        return new TransactionCycle.Output(topics.cellResults(), r.specimenId(), writer.cellResult(r, capture), partition);
     }
 
     public TransactionCycle.Output diagnosticScore(DiagnosticScore s, int partition) {
@@ -38,7 +41,15 @@ public final class OutputEncoder {
     }
 
     public TransactionCycle.Output blastAlert(BlastAlert a, int partition) {
-        return new TransactionCycle.Output(topics.blastAlerts(), a.specimenId(), writer.blastAlert(a), partition);
+        return new TransactionCycle.Output(topics.blastAlerts(), a.specimenId(), writer.blastAlert(a, reviewUrl(a)), partition);
+    }
+
+    /**
+     * {@code alerts.reviewBaseUrl + /alerts/ + alertId}: derived from the alert's ID and configuration only, so a
+     * restored slide's alert needs no new changelog state and a replay re-sends the same link.
+     */
+    private String reviewUrl(BlastAlert a) {
+        return reviewBaseUrl == null ? null : reviewBaseUrl + "/alerts/" + a.alertId();
     }
 
     /**

@@ -17,7 +17,7 @@ class SchemaExamplesTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"cbc-result", "cell-image", "slide-complete", "cell-result", "blast-alert", "dead-letter",
-            "diagnostic-score"})
+            "diagnostic-score", "alert-review"})
     void everyExampleEventValidatesAgainstItsSchema(String type) throws Exception {
         JsonNode example = mapper.readTree(Files.readString(Path.of("schemas/examples/" + type + ".example.json")));
         assertThat(schemas.validate(type, example)).isEmpty();
@@ -25,7 +25,7 @@ class SchemaExamplesTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"cbc-result", "cell-image", "slide-complete", "cell-result", "blast-alert", "dead-letter",
-            "diagnostic-score"})
+            "diagnostic-score", "alert-review"})
     void anExampleWithoutItsSpecimenOrTypeIsRefused(String type) throws Exception {
         var example = (com.fasterxml.jackson.databind.node.ObjectNode)
                 mapper.readTree(Files.readString(Path.of("schemas/examples/" + type + ".example.json")));

@@ -19,7 +19,8 @@ class TopicsTest {
     private static Topics freshTopics(KafkaBroker broker) {
         return new Topics(broker.freshTopic("lab.cbc.results"), broker.freshTopic("lab.cell.captures"),
                 broker.freshTopic("hema.cell-results"), broker.freshTopic("hema.blast-alerts"),
-                broker.freshTopic("hema.diagnostic-scores"), broker.freshTopic("hema.dead-letters"));
+                broker.freshTopic("hema.diagnostic-scores"), broker.freshTopic("hema.dead-letters"),
+                broker.freshTopic("hema.alert-reviews"));
     }
 
     @Test
@@ -45,7 +46,7 @@ class TopicsTest {
 
             Topics.Ensured ensured = topics.ensureTopics(admin, 3, (short) 1);
 
-            assertThat(ensured.created()).doesNotContain(topics.deadLetters()).hasSize(5);
+            assertThat(ensured.created()).doesNotContain(topics.deadLetters()).hasSize(6);
             assertThat(ensured.partitions()).containsEntry(topics.deadLetters(), 1).containsEntry(topics.cbcResults(), 3);
         }
     }
@@ -74,14 +75,14 @@ class TopicsTest {
 
     @Test
     void oneNameForTwoRolesIsRefused() {
-        assertThatThrownBy(() -> new Topics("a", "a", "b", "c", "d", "e"))
+        assertThatThrownBy(() -> new Topics("a", "a", "b", "c", "d", "e", "f"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'a' is used twice");
     }
 
     @Test
     void illegalTopicNameIsRefusedNamingTheRole() {
-        assertThatThrownBy(() -> new Topics("lab cbc", "b", "c", "d", "e", "f"))
+        assertThatThrownBy(() -> new Topics("lab cbc", "b", "c", "d", "e", "f", "g"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("cbcResults");
     }

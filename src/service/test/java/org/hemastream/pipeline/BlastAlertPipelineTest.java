@@ -92,6 +92,11 @@ class BlastAlertPipelineTest extends PipelineTestBase {
             assertThat(r.get("probabilities").size()).isGreaterThan(1);
             assertThat(r.get("attributes").size()).isGreaterThan(0);
         });
+        // each result says where its image is: the captures topic (fresh, one specimen: one partition) holds cell i at offset i
+        for (int i = 0; i < cells.size(); i++) {
+            assertThat(byCell.get(slide + "-" + i).at("/capture/offset").asLong()).isEqualTo(i);
+        }
+        assertThat(byCell.values().stream().map(r -> r.at("/capture/partition").asInt()).distinct()).hasSize(1);
     }
 
     @Test

@@ -67,7 +67,7 @@ final class PipelineHarness implements AutoCloseable {
         s.put("kafka.bootstrap.servers", broker.bootstrapServers());
         s.put("kafka.group.id", broker.freshTopic("group"));
         for (String t : List.of("cbc", "captures", "cellResults", "blastAlerts", "diagnosticScores", "deadLetters",
-                "specimenState")) {
+                "specimenState", "alertReviews")) {
             s.put("topics." + t, broker.freshTopic(t));
         }
         s.put("topics.partitions", "2");

@@ -87,8 +87,9 @@ public final class DemoCommand implements Callable<Integer> {
         PrintStream out = System.out;
         DemoPack pack = datasets == null ? DemoPack.load() : DemoPack.fromDatasets(datasets, 10, DemoPack.DEFAULT_SEED);
         ServiceConfig base;
+        Settings settings;
         try {
-            Settings settings = options.settings();
+            settings = options.settings();
             base = ServiceConfig.from(settings);
             base = base.withHttp(demoHttp(settings, base.http(), out));
         } catch (ConfigException e) {
@@ -98,14 +99,20 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("Starting an in-JVM Kafka broker (KRaft) on 127.0.0.1 …");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
             ServiceConfig config = base.withBootstrap(broker.bootstrapServers());
-            out.printf("broker %s up in %.1f s; loading the cell model and starting the service …%n",
+            out.printf("broker %s up in %.1f s; starting the review page …%n",
                     broker.bootstrapServers(), broker.startupTime().toMillis() / 1000.0);
             Vertx vertx = Vertx.vertx();
+            DemoReview review = DemoReview.start(vertx, settings, config);
+            out.printf("review page: %s/  (sign in as %s%s)%n", review.baseUrl(), review.reviewer(),
+                    review.token() == null ? "" : ", token " + review.token());
+            config = config.alerts().reviewBaseUrl() == null ? config.withReviewBaseUrl(review.baseUrl()) : config;
+            out.println("loading the cell model and starting the service …");
             HemastreamService service;
             try {
                 service = HemastreamService.start(vertx, config).await(120, TimeUnit.SECONDS);
             } catch (Exception e) {
                 System.err.println("hemastream: start-up failed: " + StartupFailure.oneLine(e));
+                review.stop();
                 vertx.close().await(10, TimeUnit.SECONDS);
                 return 1;
             }
@@ -117,9 +124,10 @@ public final class DemoCommand implements Callable<Integer> {
             out.printf("%nReplaying %d specimens (%d cells) at %.0f cells/s. Live blast alerts and diagnostic scores:%n%n",
                     bySpecimen.size(), pack.specimens().stream().mapToInt(s -> s.cells().size()).sum(), rate);
 
+            ServiceConfig running = config;
             Thread simulator = new Thread(() -> {
                 SimulationOptions so = SimulationOptions.defaults().withCellsPerSecond(rate)
-                        .withTopics(config.topics().cbc(), config.topics().captures());
+                        .withTopics(running.topics().cbc(), running.topics().captures());
                 try (AnalyzerLineSimulator sim = AnalyzerLineSimulator.connect(broker.bootstrapServers(), so, Map.of())) {
                     sim.run(pack.specimens());
                 }
@@ -145,6 +153,7 @@ public final class DemoCommand implements Callable<Integer> {
             simulator.join(10_000);
             summary(bySpecimen, seen, out);
             service.stop().await(30, TimeUnit.SECONDS);
+            review.stop();
             vertx.close().await(10, TimeUnit.SECONDS);
             return done(bySpecimen, seen) ? 0 : 1;
         }
@@ -165,7 +174,7 @@ public final class DemoCommand implements Callable<Integer> {
         return http;
     }
 
-    private static boolean portFree(String host, int port) {
+    static boolean portFree(String host, int port) {
         try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(host))) {
             return true;
         } catch (IOException e) {
@@ -222,6 +231,9 @@ public final class DemoCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  ALERT %-11s %-16s %3d blast(s) + %d abnormal promyelocyte(s) of %3d cells (%5.1f %%) CBC flags %s, %s after capture%n       %s%n",
                     stage, r.key(), e.get("blastCount").asInt(), e.path("promyelocyteCount").asInt(), e.get("classifiedCells").asInt(),
                     e.get("blastPercent").asDouble(), e.get("cbcFlags"), latencyMs + " ms", cells.toString().trim());
+            if (e.hasNonNull("reviewUrl")) {
+                out.printf("       review: %s%n", e.get("reviewUrl").asText());
+            }
         } else if (r.topic().equals(config.topics().diagnosticScores())) {
             String stage = e.get("stage").asText();
             JsonNode lead = e.get("leading").get(0);

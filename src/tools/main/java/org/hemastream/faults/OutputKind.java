@@ -38,7 +38,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * run it is compared whole: a re-sent preliminary alert with other counts is a different output.
  */
 public enum OutputKind {
-    CELL_RESULT("cell-result", "hema.cell-results", List.of(), List.of("capturedAt")),
+    CELL_RESULT("cell-result", "hema.cell-results", List.of(), List.of("capturedAt", "capture.partition", "capture.offset")),
     BLAST_ALERT("blast-alert", "hema.blast-alerts", List.of("issuedAt"), List.of("blastCells[].capturedAt")),
     DIAGNOSTIC_SCORE("diagnostic-score", "hema.diagnostic-scores", List.of("issuedAt"), List.of()),
     DEAD_LETTER("dead-letter", "hema.dead-letters", List.of("deadLetteredAt"),
