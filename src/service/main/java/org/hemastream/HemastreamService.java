@@ -8,6 +8,7 @@ import io.vertx.core.ThreadingModel;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.apache.kafka.clients.admin.Admin;
+import org.hemastream.config.ConfigException;
 import org.hemastream.config.ServiceConfig;
 import org.hemastream.diagnosis.CellVocabulary;
 import org.hemastream.diagnosis.DiagnosticModel;
@@ -109,11 +110,26 @@ public final class HemastreamService {
         ClassifierConfig cc = ClassifierConfig.defaults().withModelPath(inf.model())
                 .withExecutionProvider(inf.executionProvider()).withThreads(inf.intraOpThreads(), 1)
                 .withImageLimits(inf.maxImageBytes(), inf.maxImagePixels()).withSiteProfile(inf.siteProfile());
+        ImageDecoder decoder = imageDecoder(inf);
+        log.info("JPEG decoder: {}", decoder.describeJpegDecoder());
         CellClassifier classifier = CellClassifier.open(cc);
         log.info("cell model {} loaded from {} on {} (SHA-256 {}); site profile: {}", classifier.metadata().modelVersion(),
                 classifier.source(), classifier.executionProvider(), classifier.modelSha256(),
                 inf.siteProfile() == null ? "none" : inf.siteProfile());
-        return new OnnxBatchClassifier(classifier, new ImageDecoder(new ImageLimits(inf.maxImageBytes(), inf.maxImagePixels())));
+        return new OnnxBatchClassifier(classifier, decoder);
+    }
+
+    /**
+     * The configured image decoder.
+     *
+     * @throws ConfigException naming {@code inference.jpegDecoder} when it is {@code turbojpeg} and the library does not load
+     */
+    static ImageDecoder imageDecoder(ServiceConfig.InferenceConfig inf) {
+        try {
+            return new ImageDecoder(new ImageLimits(inf.maxImageBytes(), inf.maxImagePixels()), inf.jpegDecoder());
+        } catch (IllegalStateException e) {
+            throw new ConfigException("inference.jpegDecoder", e.getMessage());
+        }
     }
 
     /** Starts with the model the configuration names; completes once the consumer is subscribed. */

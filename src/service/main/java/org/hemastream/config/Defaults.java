@@ -38,6 +38,7 @@ public final class Defaults {
         d.put("inference.maxBatch", new String[]{"32", "cells per batch at most"});
         d.put("inference.maxBatchDelayMillis", new String[]{"20", "a batch leaves when full or when its oldest cell has waited this long (ms)"});
         d.put("inference.maxImageBytes", new String[]{"2097152", "largest accepted image file (bytes)"});
+        d.put("inference.jpegDecoder", new String[]{"auto", "auto, turbojpeg or imageio: JPEGs via libjpeg-turbo (package libturbojpeg0) when it loads, else ImageIO; turbojpeg stops start-up without it"});
         d.put("inference.maxImagePixels", new String[]{"4194304", "largest accepted declared image size (width x height), checked before decoding"});
         d.put("flow.highMark", new String[]{"512", "cells in flight (received, not yet classified) above which the input partitions are paused"});
         d.put("flow.lowMark", new String[]{"128", "cells in flight below which paused partitions resume"});

@@ -1,6 +1,7 @@
 package org.hemastream.config;
 
 import org.hemastream.inference.ExecutionProvider;
+import org.hemastream.inference.JpegDecoder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,7 +69,7 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
      */
     public record InferenceConfig(Path model, ExecutionProvider executionProvider, int sessions, int intraOpThreads,
                                   int maxBatch, Duration maxBatchDelay, int maxImageBytes, long maxImagePixels,
-                                  Path siteProfile) {
+                                  Path siteProfile, JpegDecoder jpegDecoder) {
     }
 
     /** Backpressure on cells in flight: pause the input partitions above highMark, resume below lowMark. */
@@ -178,7 +179,8 @@ public record ServiceConfig(KafkaConfig kafka, TopicsConfig topics, InferenceCon
                         s.integer("inference.sessions", 1, 64), s.integer("inference.intraOpThreads", 1, 256),
                         maxBatch, s.millis("inference.maxBatchDelayMillis", 0, 60_000),
                         s.integer("inference.maxImageBytes", 1024, 64 * 1024 * 1024),
-                        s.integer("inference.maxImagePixels", 64 * 64, 100_000_000), siteProfile),
+                        s.integer("inference.maxImagePixels", 64 * 64, 100_000_000), siteProfile,
+                        s.choice("inference.jpegDecoder", JpegDecoder.class)),
                 new FlowConfig(high, low, s.millis("flow.commitIntervalMillis", 10, 600_000)),
                 new SpecimenConfig(s.millis("specimen.maxIdleMillis", 1_000, 7L * 24 * 3600 * 1000),
                         s.integer("specimen.recentlyClosed", 0, 10_000_000), s.integer("specimen.maxCellsPerSlide", 1, 100_000),

@@ -111,6 +111,15 @@ public final class CellPreprocessor {
             fitAndWrite(RasterPixels.rgb(image), dst, imageIndex);
             return;
         }
+        write(px, width, height, dst, imageIndex);
+    }
+
+    /** Writes interleaved 8-bit samples of a w x h image: straight when it has the model's size, else fitted first. */
+    void write(RasterPixels.Interleaved px, int w, int h, FloatBuffer dst, int imageIndex) {
+        if (w != width || h != height) {
+            fitAndWrite(RasterPixels.rgb(px, w, h), dst, imageIndex);
+            return;
+        }
         int plane = width * height;
         int base = imageIndex * 3 * plane;
         int redPlane = base + (rgbOrder ? 0 : 2) * plane;

@@ -29,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * ImageIO warning treated as corruption. Any exception or error thrown inside ImageIO becomes
  * {@link Reason#CORRUPT}.
  *
+ * <p>JPEGs are decoded by libjpeg-turbo ({@link TurboJpeg}) when it is in force ({@link #jpegDecoder()}), with the
+ * same checks in the same order (dimensions from its header before decoding, any libjpeg warning is corruption);
+ * PNGs always take ImageIO.
+ *
  * <p>Pixels are the JDK readers' samples, taken from the raster as they are ({@link RasterPixels}: no
  * per-pixel colour model); for the dataset JPEGs ({@code TYPE_3BYTE_BGR}) these are exactly the pixels PIL
  * gives the Python training code; keep it that way for Java/Python parity.
@@ -51,9 +55,47 @@ public final class ImageDecoder {
     private static final ThreadLocal<Readers> READERS = ThreadLocal.withInitial(Readers::new);
 
     private final ImageLimits limits;
+    private final boolean turbo;
+    private final TurboJpeg.Availability turbojpeg;
 
+    /** Decodes JPEGs with TurboJPEG when the library loads ({@link JpegDecoder#AUTO}). */
     public ImageDecoder(ImageLimits limits) {
+        this(limits, JpegDecoder.AUTO);
+    }
+
+    /**
+     * @throws IllegalStateException when {@code jpeg} is {@link JpegDecoder#TURBOJPEG} and the library does not load
+     */
+    public ImageDecoder(ImageLimits limits, JpegDecoder jpeg) {
+        this(limits, jpeg, jpeg == JpegDecoder.IMAGEIO ? null : TurboJpeg.system());
+    }
+
+    /** With a given TurboJPEG availability (null: not looked up, as for {@code IMAGEIO}). */
+    ImageDecoder(ImageLimits limits, JpegDecoder jpeg, TurboJpeg.Availability turbojpeg) {
         this.limits = Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(jpeg, "jpeg");
+        this.turbojpeg = turbojpeg;
+        if (jpeg == JpegDecoder.TURBOJPEG && !turbojpeg.loaded()) {
+            throw new IllegalStateException("turbojpeg: libjpeg-turbo's TurboJPEG library (Debian package libturbojpeg0) "
+                    + "does not load: " + turbojpeg.description());
+        }
+        this.turbo = turbojpeg != null && turbojpeg.loaded();
+    }
+
+    /**
+     * Which library decodes JPEGs here and why, for the start-up log line: the TurboJPEG library's file, or
+     * why it did not load.
+     */
+    public String describeJpegDecoder() {
+        if (turbo) {
+            return "turbojpeg (" + turbojpeg.description() + ")";
+        }
+        return turbojpeg == null ? "imageio (as configured)" : "imageio (TurboJPEG does not load: " + turbojpeg.description() + ")";
+    }
+
+    /** {@code TURBOJPEG} or {@code IMAGEIO}: which library decodes this decoder's JPEGs. */
+    public JpegDecoder jpegDecoder() {
+        return turbo ? JpegDecoder.TURBOJPEG : JpegDecoder.IMAGEIO;
     }
 
     public ImageLimits limits() {
@@ -68,6 +110,10 @@ public final class ImageDecoder {
      * @throws ImageRejectedException with the reason the image is refused
      */
     public DecodedImage decode(byte[] bytes) throws ImageRejectedException {
+        if (checkSignature(bytes) && turbo) {
+            TurboJpeg.Decoded d = TurboJpeg.decode(bytes, limits);
+            return RasterPixels.rgb(d.pixels(), d.width(), d.height());
+        }
         return RasterPixels.rgb(decodeImage(bytes));
     }
 
@@ -79,10 +125,20 @@ public final class ImageDecoder {
      */
     public void decodeInto(byte[] bytes, CellPreprocessor preprocessor, FloatBuffer dst, int imageIndex)
             throws ImageRejectedException {
+        if (checkSignature(bytes) && turbo) {
+            TurboJpeg.Decoded d = TurboJpeg.decode(bytes, limits);
+            preprocessor.write(d.pixels(), d.width(), d.height(), dst, imageIndex);
+            return;
+        }
         preprocessor.write(decodeImage(bytes), dst, imageIndex);
     }
 
-    private BufferedImage decodeImage(byte[] bytes) throws ImageRejectedException {
+    /**
+     * The checks before any decoder sees the bytes: presence, byte count, signature, JPEG end-of-image marker.
+     *
+     * @return true for a JPEG, false for a PNG
+     */
+    private boolean checkSignature(byte[] bytes) throws ImageRejectedException {
         if (bytes == null || bytes.length == 0) {
             throw new ImageRejectedException(Reason.EMPTY, "no image bytes");
         }
@@ -90,17 +146,20 @@ public final class ImageDecoder {
             throw new ImageRejectedException(Reason.TOO_MANY_BYTES,
                     bytes.length + " bytes, limit " + limits.maxBytes());
         }
-        boolean jpeg;
         if (isJpeg(bytes)) {
-            jpeg = true;
             if (!endsWithJpegEndOfImage(bytes)) {
                 throw new ImageRejectedException(Reason.CORRUPT, "JPEG without end-of-image marker (truncated)");
             }
-        } else if (isPng(bytes)) {
-            jpeg = false;
-        } else {
-            throw new ImageRejectedException(Reason.NOT_AN_IMAGE, "neither a JPEG nor a PNG signature");
+            return true;
         }
+        if (isPng(bytes)) {
+            return false;
+        }
+        throw new ImageRejectedException(Reason.NOT_AN_IMAGE, "neither a JPEG nor a PNG signature");
+    }
+
+    private BufferedImage decodeImage(byte[] bytes) throws ImageRejectedException {
+        boolean jpeg = checkSignature(bytes);
         Readers readers = READERS.get();
         Reader reader = jpeg ? readers.jpeg() : readers.png();
         boolean clean = false;

@@ -73,15 +73,7 @@ final class RasterPixels {
         int[] rgb = new int[width * height];
         Interleaved px = interleaved(image);
         if (px != null) {
-            byte[] d = px.data();
-            for (int y = 0; y < height; y++) {
-                int p = px.offset() + y * px.scanlineStride();
-                int row = y * width;
-                for (int x = 0; x < width; x++, p += px.pixelStride()) {
-                    rgb[row + x] = (d[p + px.red()] & 0xFF) << 16 | (d[p + px.green()] & 0xFF) << 8 | d[p + px.blue()] & 0xFF;
-                }
-            }
-            return new DecodedImage(width, height, rgb);
+            return rgb(px, width, height);
         }
         int[] palette = palette(image);
         if (palette != null) {
@@ -99,6 +91,20 @@ final class RasterPixels {
         image.getRGB(0, 0, width, height, rgb, 0, width);
         for (int i = 0; i < rgb.length; i++) {
             rgb[i] &= 0xFFFFFF;
+        }
+        return new DecodedImage(width, height, rgb);
+    }
+
+    /** Interleaved samples of a width x height image as packed {@code 0xRRGGBB} pixels. */
+    static DecodedImage rgb(Interleaved px, int width, int height) {
+        int[] rgb = new int[width * height];
+        byte[] d = px.data();
+        for (int y = 0; y < height; y++) {
+            int p = px.offset() + y * px.scanlineStride();
+            int row = y * width;
+            for (int x = 0; x < width; x++, p += px.pixelStride()) {
+                rgb[row + x] = (d[p + px.red()] & 0xFF) << 16 | (d[p + px.green()] & 0xFF) << 8 | d[p + px.blue()] & 0xFF;
+            }
         }
         return new DecodedImage(width, height, rgb);
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The shipped model in Java gives what PyTorch gave for the parity sample written at training time
- * ({@code src/service/test/resources/parity/}: held-out test images and their Python outputs).
+ * ({@code src/service/test/resources/parity/}: held-out test images and their Python outputs), with the JPEGs
+ * decoded by each decoder this machine has: ImageIO always, libjpeg-turbo's TurboJPEG where it is installed.
  */
 class CellClassifierParityTest {
 
@@ -34,16 +36,23 @@ class CellClassifierParityTest {
     private static CellClassifier classifier;
     private static ParitySample sample;
     private static List<CellPrediction> predictions;
+    /** Per JPEG decoder in force (IMAGEIO, and TURBOJPEG where it loads): its predictions. */
+    private static final Map<JpegDecoder, List<CellPrediction>> BY_DECODER = new EnumMap<>(JpegDecoder.class);
 
     @BeforeAll
     static void classifyTheParitySample() throws Exception {
         classifier = CellClassifier.open(ClassifierConfig.defaults().withThreads(2, 1));
         sample = ParitySample.load("parity/parity.json");
-        List<DecodedImage> images = sample.decodeAll();
-        predictions = new ArrayList<>();
-        for (int from = 0; from < images.size(); from += 32) {
-            predictions.addAll(classifier.classify(images.subList(from, Math.min(images.size(), from + 32))));
+        for (JpegDecoder d : List.of(JpegDecoder.IMAGEIO, JpegDecoder.AUTO)) {
+            ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT, d);
+            List<DecodedImage> images = sample.decodeAll(decoder);
+            List<CellPrediction> out = new ArrayList<>();
+            for (int from = 0; from < images.size(); from += 32) {
+                out.addAll(classifier.classify(images.subList(from, Math.min(images.size(), from + 32))));
+            }
+            BY_DECODER.put(decoder.jpegDecoder(), out);
         }
+        predictions = BY_DECODER.get(new ImageDecoder(ImageLimits.DEFAULT).jpegDecoder());
     }
 
     @AfterAll
@@ -64,7 +73,13 @@ class CellClassifierParityTest {
     }
 
     @Test
-    void everyOutputOfEveryCellMatchesPythonWithinTolerance() {
+    void everyOutputOfEveryCellMatchesPythonWithinToleranceWithEachJpegDecoder() {
+        assertThat(BY_DECODER).containsKey(JpegDecoder.IMAGEIO);
+        assertThat(BY_DECODER.containsKey(JpegDecoder.TURBOJPEG)).isEqualTo(TurboJpeg.system().loaded());
+        BY_DECODER.values().forEach(CellClassifierParityTest::assertParity);
+    }
+
+    private static void assertParity(List<CellPrediction> predictions) {
         CellModelMetadata md = classifier.metadata();
         for (int i = 0; i < sample.cells().size(); i++) {
             ParitySample.Cell cell = sample.cells().get(i);

@@ -23,7 +23,12 @@ import org.junit.jupiter.api.Test;
 class ImageDecoderTest {
 
     private static byte[] jpeg;
-    private final ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
+    private final ImageDecoder decoder = decoderWith(ImageLimits.DEFAULT);
+
+    /** The decoder under test: ImageIO for JPEGs here, TurboJPEG in {@link TurboJpegImageDecoderTest}. */
+    ImageDecoder decoderWith(ImageLimits limits) {
+        return new ImageDecoder(limits, JpegDecoder.IMAGEIO);
+    }
 
     @BeforeAll
     static void loadSampleJpeg() throws IOException {
@@ -61,7 +66,7 @@ class ImageDecoderTest {
 
     @Test
     void bytesOverTheLimitAreRejectedBeforeLookingAtThem() {
-        ImageDecoder small = new ImageDecoder(new ImageLimits(jpeg.length - 1, 1_000_000));
+        ImageDecoder small = decoderWith(new ImageLimits(jpeg.length - 1, 1_000_000));
 
         Throwable thrown = catchThrowable(() -> small.decode(jpeg));
 

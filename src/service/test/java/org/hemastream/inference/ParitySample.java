@@ -55,9 +55,13 @@ public record ParitySample(String modelVersion, Path folder, List<Cell> cells) {
         return new ParitySample(root.getString("model_version"), json.getParent(), cells);
     }
 
-    /** Decodes every image with default limits, in order. */
+    /** Decodes every image with default limits, in order (JPEGs with TurboJPEG when it loads). */
     public List<DecodedImage> decodeAll() throws IOException, ImageRejectedException {
-        ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
+        return decodeAll(new ImageDecoder(ImageLimits.DEFAULT));
+    }
+
+    /** Decodes every image with the given decoder, in order. */
+    public List<DecodedImage> decodeAll(ImageDecoder decoder) throws IOException, ImageRejectedException {
         List<DecodedImage> images = new ArrayList<>();
         for (Cell c : cells) {
             images.add(decoder.decode(Files.readAllBytes(c.image())));
