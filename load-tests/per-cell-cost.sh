@@ -94,8 +94,10 @@ CELLS=$((N1 - N0))
 log "compute floor (bench-cells, same images)"
 java -jar "$JAR" bench-cells --images src/tools/main/resources/demo-pack/images --cells "$PACK_CELLS" --batches "$BATCH" \
   --threads 1 --seconds 6 >"$WORK/bench.md" 2>"$WORK/bench.log"
-# the service's decode path; a jar from before issue 10 only has decode + fit + normalise ("total")
-FLOOR_PREP=$(awk -F'|' '/^\| (decode straight into the tensor|total) / { gsub(/ /, "", $4); v = $4 / 1000 } END { print v }' "$WORK/bench.md")
+# the service's decode path; a jar from before issue 10 only has decode + fit + normalise ("total"); a jar with the
+# TurboJPEG decoder has a JPEG-decoder column and prints the decoder in force by default last
+FLOOR_PREP=$(awk -F'|' '/^\| (decode straight into the tensor|total) / { v = $4 }
+  /^\| (imageio|turbojpeg) \| (decode straight into the tensor|total) / { v = $5 } END { gsub(/ /, "", v); print v / 1000 }' "$WORK/bench.md")
 FLOOR_ORT=$(awk -F'|' -v b="$BATCH" '$2 ~ /^ *1 *$/ && $3 ~ "^ *" b " *$" { gsub(/ /, "", $6); print $6 }' "$WORK/bench.md")
 
 mean_batch() { # cells per inference batch over the measurement

@@ -76,8 +76,12 @@ class TurboJpegImageDecoderTest extends ImageDecoderTest {
         for (ParitySample.Cell cell : ParitySample.load("parity/parity.json").cells()) {
             byte[] bytes = Files.readAllBytes(cell.image());
 
-            assertThat(turbo.decode(bytes)).as(cell.image().getFileName().toString())
-                    .usingRecursiveComparison().isEqualTo(imageio.decode(bytes));
+            DecodedImage fast = turbo.decode(bytes);
+            DecodedImage reference = imageio.decode(bytes);
+
+            assertThat(fast.width()).isEqualTo(reference.width());
+            assertThat(fast.height()).isEqualTo(reference.height());
+            assertThat(fast.rgb()).as(cell.image().getFileName().toString()).isEqualTo(reference.rgb());
         }
     }
 
@@ -94,8 +98,7 @@ class TurboJpegImageDecoderTest extends ImageDecoderTest {
 
         DecodedImage image = decoderWith(ImageLimits.DEFAULT).decode(bytes);
 
-        assertThat(image).usingRecursiveComparison()
-                .isEqualTo(new ImageDecoder(ImageLimits.DEFAULT, JpegDecoder.IMAGEIO).decode(bytes));
+        assertThat(image.rgb()).isEqualTo(new ImageDecoder(ImageLimits.DEFAULT, JpegDecoder.IMAGEIO).decode(bytes).rgb());
         int p = image.pixel(20, 20);
         assertThat(p >> 16).isEqualTo((p >> 8) & 0xFF).isEqualTo(p & 0xFF);
     }

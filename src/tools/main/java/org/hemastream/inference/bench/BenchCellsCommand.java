@@ -18,6 +18,7 @@ import org.hemastream.inference.DecodedImage;
 import org.hemastream.inference.ExecutionProvider;
 import org.hemastream.inference.ImageDecoder;
 import org.hemastream.inference.ImageRejectedException;
+import org.hemastream.inference.JpegDecoder;
 import org.hemastream.inference.evaluation.CellLabelMap;
 import org.hemastream.inference.evaluation.CellManifest;
 import org.hemastream.observability.CpuClock;
@@ -145,8 +146,32 @@ public final class BenchCellsCommand implements Callable<Integer> {
         return runs;
     }
 
+    /**
+     * Decode + preprocess per cell with each JPEG decoder this machine has (ImageIO, and libjpeg-turbo where
+     * {@code libturbojpeg.so.0} loads), one after the other in this run, so their ratio holds.
+     */
     private void benchPreprocessing(PrintWriter out, ImageDecoder decoder, CellPreprocessor preprocessor,
                                     List<byte[]> encoded, List<DecodedImage> decoded) throws ImageRejectedException {
+        DecodedImage sample = decoded.get(0);
+        out.printf(Locale.ROOT, "## decode + preprocess, one thread (%dx%d images -> %dx%d tensor)%n%n",
+                sample.width(), sample.height(), preprocessor.width(), preprocessor.height());
+        out.println("JPEG decoder in force by default: " + decoder.describeJpegDecoder());
+        out.println();
+        out.println("| JPEG decoder | step | µs per cell | CPU µs per cell |");
+        out.println("|---|---|---:|---:|");
+        List<ImageDecoder> decoders = new ArrayList<>(List.of(new ImageDecoder(decoder.limits(), JpegDecoder.IMAGEIO)));
+        if (decoder.jpegDecoder() == JpegDecoder.TURBOJPEG) {
+            decoders.add(decoder);
+        }
+        for (ImageDecoder d : decoders) {
+            benchPreprocessing(out, d, preprocessor, encoded);
+        }
+        out.println();
+    }
+
+    private void benchPreprocessing(PrintWriter out, ImageDecoder decoder, CellPreprocessor preprocessor,
+                                    List<byte[]> encoded) throws ImageRejectedException {
+        String name = decoder.jpegDecoder().toString();
         FloatBuffer scratch = FloatBuffer.allocate(preprocessor.valuesPerImage());
         for (int pass = 0; pass < 2; pass++) { // warm-up pass, then a measured one
             long decodeNanos = 0;
@@ -177,17 +202,14 @@ public final class BenchCellsCommand implements Callable<Integer> {
                 n++;
             }
             if (pass == 1) {
-                DecodedImage sample = decoded.get(0);
-                out.printf(Locale.ROOT, "## decode + preprocess, one thread (%dx%d images -> %dx%d tensor)%n%n",
-                        sample.width(), sample.height(), preprocessor.width(), preprocessor.height());
-                out.println("| step | µs per cell | CPU µs per cell |");
-                out.println("|---|---:|---:|");
-                out.printf(Locale.ROOT, "| decode (ImageIO) | %.1f | %.1f |%n", decodeNanos / 1e3 / n, decodeCpu / 1e3 / n);
-                out.printf(Locale.ROOT, "| fit + normalise to NCHW | %.1f | %.1f |%n", prepNanos / 1e3 / n, prepCpu / 1e3 / n);
-                out.printf(Locale.ROOT, "| total | %.1f | %.1f |%n", (decodeNanos + prepNanos) / 1e3 / n,
+                out.printf(Locale.ROOT, "| %s | decode | %.1f | %.1f |%n", name, decodeNanos / 1e3 / n, decodeCpu / 1e3 / n);
+                out.printf(Locale.ROOT, "| %s | fit + normalise to NCHW | %.1f | %.1f |%n", name, prepNanos / 1e3 / n,
+                        prepCpu / 1e3 / n);
+                out.printf(Locale.ROOT, "| %s | total | %.1f | %.1f |%n", name, (decodeNanos + prepNanos) / 1e3 / n,
                         (decodeCpu + prepCpu) / 1e3 / n);
-                out.printf(Locale.ROOT, "| decode straight into the tensor (the service's path) | %.1f | %.1f |%n%n",
-                        intoNanos / 1e3 / n, intoCpu / 1e3 / n);
+                out.printf(Locale.ROOT, "| %s | decode straight into the tensor (the service's path) | %.1f | %.1f |%n",
+                        name, intoNanos / 1e3 / n, intoCpu / 1e3 / n);
+                out.flush();
             }
         }
     }
