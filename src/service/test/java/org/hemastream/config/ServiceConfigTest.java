@@ -1,6 +1,7 @@
 package org.hemastream.config;
 
 import org.hemastream.inference.ExecutionProvider;
+import org.hemastream.inference.JpegDecoder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +21,7 @@ class ServiceConfigTest {
         assertThat(c.inference().maxBatch()).isEqualTo(32);
         assertThat(c.inference().maxBatchDelay()).isEqualTo(Duration.ofMillis(20));
         assertThat(c.inference().executionProvider()).isEqualTo(ExecutionProvider.CPU);
+        assertThat(c.inference().jpegDecoder()).isEqualTo(JpegDecoder.AUTO);
         assertThat(c.topics().cbc()).isEqualTo("lab.cbc.results");
     }
 
@@ -47,6 +49,8 @@ class ServiceConfigTest {
                 .hasMessageContaining("flow.lowMark").hasMessageContaining("below flow.highMark");
         assertThatThrownBy(() -> ServiceConfig.from(Settings.defaults().with(Map.of("inference.executionProvider", "tpu"))))
                 .hasMessageContaining("inference.executionProvider").hasMessageContaining("cuda");
+        assertThatThrownBy(() -> ServiceConfig.from(Settings.defaults().with(Map.of("inference.jpegDecoder", "libjpeg"))))
+                .hasMessageContaining("inference.jpegDecoder").hasMessageContaining("turbojpeg");
         assertThatThrownBy(() -> ServiceConfig.from(Settings.defaults().with(Map.of("inference.modelPath", "/nope.onnx"))))
                 .hasMessageContaining("inference.modelPath");
         assertThatThrownBy(() -> Settings.defaults().with(Map.of("inference.maxBatchSize", "4")))
