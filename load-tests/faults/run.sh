@@ -12,6 +12,8 @@
 #
 # Scenarios: kill9-early kill9-mid kill9-late sigterm broker-kill9-10s broker-kill9-10min three-instances
 #            poison-storm   (broker-kill9-10min runs only with --long)
+#            cluster-broker-kill9  (only when named: three broker processes, one KRaft cluster; the transaction
+#            coordinator is killed with kill -9 mid-stream and never restarted)
 #
 # Environment (hooks for settings that may not exist in every version of the service):
 #   EXTRA_RUN_ARGS   added to every `run`, e.g. "--set processing.guarantee=exactly_once"
@@ -86,7 +88,7 @@ log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
 
 cleanup_all() {
   for i in "${!SVC_PID[@]}"; do kill -9 "${SVC_PID[$i]}" 2>/dev/null; done
-  for p in "$SIM_PID" "$POISON_PID" "$BROKER_PID"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null; done
+  for p in "$SIM_PID" "$POISON_PID" "$BROKER_PID" "${CLUSTER_PID[@]}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null; done
   wait 2>/dev/null
   SVC_PID=(); BROKER_PID=""; SIM_PID=""; POISON_PID=""
 }
@@ -104,6 +106,49 @@ start_broker() { # $1 = scenario dir; restarts on the data when it exists
     sleep 0.5
   done
   log "broker did not start in 60 s"; return 1
+}
+
+# A three-node cluster: one `broker --node-id N --quorum ... --cluster-id ...` process per node, PLAINTEXT on
+# PORT_BASE+41..43, CONTROLLER on PORT_BASE+51..53; clients (service, inputs, verifier) bootstrap from all three.
+declare -A CLUSTER_PID=()
+start_cluster() { # $1 = scenario dir
+  local dir=$1 i quorum="" cid
+  cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  for i in 1 2 3; do quorum+="${quorum:+,}$i@127.0.0.1:$((PORT_BASE + 50 + i))"; done
+  for i in 1 2 3; do
+    : > "$dir/broker-$i.out"
+    java -Xmx768m -jar "$JAR" broker --node-id "$i" --quorum "$quorum" --cluster-id "$cid" --data-dir "$dir/kafka-$i" \
+      --port $((PORT_BASE + 40 + i)) --partitions 3 --message-max-bytes 4000000 \
+      >>"$dir/broker-$i.out" 2>>"$dir/broker-$i.log" &
+    CLUSTER_PID[$i]=$!
+  done
+  BS=127.0.0.1:$((PORT_BASE + 41)),127.0.0.1:$((PORT_BASE + 42)),127.0.0.1:$((PORT_BASE + 43))
+  for _ in $(seq 1 180); do
+    [ "$(cat "$dir"/broker-?.out | grep -c '^bootstrap.servers=')" = 3 ] && return 0
+    for i in 1 2 3; do kill -0 "${CLUSTER_PID[$i]}" 2>/dev/null || { log "broker node $i exited; see $dir/broker-$i.log"; return 1; }; done
+    sleep 0.5
+  done
+  log "cluster did not start in 90 s"; return 1
+}
+
+stop_cluster() { # SIGTERM every node at once (one by one, the last would wait for a quorum that is gone)
+  [ ${#CLUSTER_PID[@]} -eq 0 ] && return
+  for i in "${!CLUSTER_PID[@]}"; do kill -TERM "${CLUSTER_PID[$i]}" 2>/dev/null; done
+  sleep 5
+  for i in "${!CLUSTER_PID[@]}"; do kill -9 "${CLUSTER_PID[$i]}" 2>/dev/null; done
+  wait 2>/dev/null
+  CLUSTER_PID=()
+  BS=127.0.0.1:$BROKER_PORT
+}
+
+kill_cluster_victim() { # $1 = scenario dir: kill -9 the transaction coordinator (see ClusterVictim.java), never restarted
+  local dir=$1 victim
+  java -cp "$JAR" load-tests/faults/ClusterVictim.java "$BS" >"$dir/victim.out" 2>"$dir/victim.log"
+  victim=$(sed -n 's/^victim=//p' "$dir/victim.out")
+  [ -n "$victim" ] && [ -n "${CLUSTER_PID[$victim]:-}" ] || { log "no victim found; see $dir/victim.log"; victim=1; }
+  log "kill -9 broker node $victim: $(grep "^node=$victim " "$dir/victim.out")"
+  kill -9 "${CLUSTER_PID[$victim]}"; wait "${CLUSTER_PID[$victim]}" 2>/dev/null; unset "CLUSTER_PID[$victim]"
+  VICTIM_NOTE="3-node cluster; kill -9 node $victim ($(grep "^node=$victim " "$dir/victim.out" | cut -d' ' -f2-), transaction coordinator), not restarted"
 }
 
 start_service() { # $1 = scenario dir, $2 = instance number
@@ -178,6 +223,7 @@ stop_scenario() {
   done
   SVC_PID=()
   [ -n "$BROKER_PID" ] && { kill -TERM "$BROKER_PID" 2>/dev/null; sleep 3; kill -9 "$BROKER_PID" 2>/dev/null; }
+  stop_cluster
   wait 2>/dev/null
   BROKER_PID=""
 }
@@ -196,7 +242,11 @@ run_scenario() {
   log "scenario $name"
   local started; started=$(now_ms)
   INPUT_FAILED=0
-  start_broker "$dir" || { ROWS+=("| $name | broker failed to start | | | | | | | |"); FAILED=1; stop_scenario; return; }
+  if [ "$name" = cluster-broker-kill9 ]; then
+    start_cluster "$dir" || { ROWS+=("| $name | cluster failed to start | | | | | | | |"); FAILED=1; stop_scenario; return; }
+  else
+    start_broker "$dir" || { ROWS+=("| $name | broker failed to start | | | | | | | |"); FAILED=1; stop_scenario; return; }
+  fi
   start_service "$dir" 0
   if [ "$name" = three-instances ]; then start_service "$dir" 1; start_service "$dir" 2; fi
   await_ready 0 90 || log "instance 0 not ready after 90 s (continuing)"
@@ -226,6 +276,10 @@ run_scenario() {
       sleep_until_input_plus 10
       log "kill -9 instance 1, add instance 3"; kill -9 "${SVC_PID[1]}"; wait "${SVC_PID[1]}" 2>/dev/null; unset 'SVC_PID[1]'
       restart_ms=$(now_ms); start_service "$dir" 3; fault_note="3 instances; one kill -9, one added (recovery: first output of any instance after the kill)" ;;
+    cluster-broker-kill9)
+      await_classified 0 $((CELLS / 2))
+      kill_cluster_victim "$dir"; restart_ms=$(now_ms)
+      fault_note="$VICTIM_NOTE (recovery: first output after the kill)" ;;
   esac
   [ -n "$SIM_PID" ] && await_inputs
   local verify_args=()
