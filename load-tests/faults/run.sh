@@ -14,6 +14,7 @@
 #            poison-storm   (broker-kill9-10min runs only with --long)
 #            cluster-broker-kill9  (only when named: three broker processes, one KRaft cluster; the transaction
 #            coordinator is killed with kill -9 mid-stream and never restarted)
+#            service-freeze broker-freeze service-freeze-single   (kill -STOP / -CONT: a zombie, a partition)
 #
 # Environment (hooks for settings that may not exist in every version of the service):
 #   EXTRA_RUN_ARGS   added to every `run`, e.g. "--set processing.guarantee=exactly_once"
@@ -21,6 +22,9 @@
 #   VERIFY_ARGS      added to every `verify-outputs` with a baseline, e.g. "--allow-duplicates" for at_least_once
 #   FAULTS_WORK      working folder (default target/faults); logs of every process stay there
 #   FAULTS_PORT_BASE first port to use on 127.0.0.1 (default 19400)
+#   FREEZE_S         service-freeze: seconds instance 0 stays stopped (default 52: past the 45 s session timeout, so
+#                    the group hands its partitions over, and inside the 60 s transaction timeout, so its open
+#                    transaction is still open when it wakes); BROKER_FREEZE_S (default 40), SINGLE_FREEZE_S (60)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export ORT_DISABLE_TELEMETRY=1
@@ -66,6 +70,7 @@ else
   RATE=80
   if [ ${#SCENARIOS[@]} -eq 0 ]; then
     SCENARIOS=(kill9-early kill9-mid kill9-late sigterm broker-kill9-10s broker-kill9-10min three-instances poison-storm)
+    SCENARIOS+=(service-freeze broker-freeze service-freeze-single)
   fi
   REPORT=${REPORT:-load-tests/faults-report.md}
 fi
@@ -187,6 +192,42 @@ await_inputs() {
   SIM_PID=""; POISON_PID=""
 }
 
+classified_total() { # cells all running instances have classified
+  local i n=0
+  for i in "${!SVC_PID[@]}"; do n=$((n + $(classified "$i"))); done
+  echo "$n"
+}
+
+await_classified_total() { # $1 = cells, over all instances; gives up after 120 s
+  for _ in $(seq 1 240); do
+    [ "$(classified_total)" -ge "$1" ] 2>/dev/null && return 0
+    sleep 0.5
+  done
+  log "the instances did not classify $1 cells in 120 s"
+}
+
+# kill -STOP / kill -CONT faults (dynamic scope: sets run_scenario's restart_ms and fault_note). The process keeps
+# its sockets and its state and wakes with the clocks moved on, as after a long GC pause, a frozen VM or a
+# partition that heals: its peers time it out while it cannot notice.
+freeze_fault() { # $1 = scenario
+  local pid seconds what
+  await_classified_total $((CELLS / 2))
+  case "$1" in
+    service-freeze) pid=${SVC_PID[0]}; seconds=${FREEZE_S:-52}; what="instance 0 of 2" ;;
+    service-freeze-single) pid=${SVC_PID[0]}; seconds=${SINGLE_FREEZE_S:-60}; what="the only instance" ;;
+    broker-freeze) pid=$BROKER_PID; seconds=${BROKER_FREEZE_S:-40}; what="the broker" ;;
+  esac
+  log "kill -STOP $what (pid $pid) for $seconds s"
+  kill -STOP "$pid"
+  echo "stop_ms=$(now_ms)" >>"$dir/freeze.times"
+  sleep "$seconds"
+  restart_ms=$(now_ms)
+  kill -CONT "$pid"
+  echo "cont_ms=$restart_ms" >>"$dir/freeze.times"
+  log "kill -CONT $what"
+  fault_note="kill -STOP $what for $seconds s, then -CONT (recovery: first output after the -CONT)"
+}
+
 classified() { # cells the instance has classified, from its /metrics
   curl -s "http://127.0.0.1:$((PORT_BASE + 10 + $1))/metrics" | awk '/^hemastream_cells_classified_total/ {s+=$2} END {print s+0}'
 }
@@ -249,7 +290,9 @@ run_scenario() {
   fi
   start_service "$dir" 0
   if [ "$name" = three-instances ]; then start_service "$dir" 1; start_service "$dir" 2; fi
+  [ "$name" = service-freeze ] && start_service "$dir" 1
   await_ready 0 90 || log "instance 0 not ready after 90 s (continuing)"
+  [ "$name" = service-freeze ] && { await_ready 1 90 || log "instance 1 not ready after 90 s (continuing)"; }
   start_inputs "$dir"
   case "$name" in
     baseline|poison-storm) ;;
@@ -280,6 +323,7 @@ run_scenario() {
       await_classified 0 $((CELLS / 2))
       kill_cluster_victim "$dir"; restart_ms=$(now_ms)
       fault_note="$VICTIM_NOTE (recovery: first output after the kill)" ;;
+    service-freeze|service-freeze-single|broker-freeze) freeze_fault "$name" ;;
   esac
   [ -n "$SIM_PID" ] && await_inputs
   local verify_args=()
