@@ -12,6 +12,9 @@
 #
 # Scenarios: kill9-early kill9-mid kill9-late sigterm broker-kill9-10s broker-kill9-10min three-instances
 #            poison-storm   (broker-kill9-10min runs only with --long)
+#            cluster-broker-kill9  (only when named: three broker processes, one KRaft cluster; the transaction
+#            coordinator is killed with kill -9 mid-stream and never restarted)
+#            service-freeze broker-freeze service-freeze-single   (kill -STOP / -CONT: a zombie, a partition)
 #
 # Environment (hooks for settings that may not exist in every version of the service):
 #   EXTRA_RUN_ARGS   added to every `run`, e.g. "--set processing.guarantee=exactly_once"
@@ -19,6 +22,9 @@
 #   VERIFY_ARGS      added to every `verify-outputs` with a baseline, e.g. "--allow-duplicates" for at_least_once
 #   FAULTS_WORK      working folder (default target/faults); logs of every process stay there
 #   FAULTS_PORT_BASE first port to use on 127.0.0.1 (default 19400)
+#   FREEZE_S         service-freeze: seconds instance 0 stays stopped (default 52: past the 45 s session timeout, so
+#                    the group hands its partitions over, and inside the 60 s transaction timeout, so its open
+#                    transaction is still open when it wakes); BROKER_FREEZE_S (default 40), SINGLE_FREEZE_S (60)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export ORT_DISABLE_TELEMETRY=1
@@ -64,6 +70,7 @@ else
   RATE=80
   if [ ${#SCENARIOS[@]} -eq 0 ]; then
     SCENARIOS=(kill9-early kill9-mid kill9-late sigterm broker-kill9-10s broker-kill9-10min three-instances poison-storm)
+    SCENARIOS+=(service-freeze broker-freeze service-freeze-single)
   fi
   REPORT=${REPORT:-load-tests/faults-report.md}
 fi
@@ -86,7 +93,7 @@ log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
 
 cleanup_all() {
   for i in "${!SVC_PID[@]}"; do kill -9 "${SVC_PID[$i]}" 2>/dev/null; done
-  for p in "$SIM_PID" "$POISON_PID" "$BROKER_PID"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null; done
+  for p in "$SIM_PID" "$POISON_PID" "$BROKER_PID" "${CLUSTER_PID[@]}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null; done
   wait 2>/dev/null
   SVC_PID=(); BROKER_PID=""; SIM_PID=""; POISON_PID=""
 }
@@ -104,6 +111,49 @@ start_broker() { # $1 = scenario dir; restarts on the data when it exists
     sleep 0.5
   done
   log "broker did not start in 60 s"; return 1
+}
+
+# A three-node cluster: one `broker --node-id N --quorum ... --cluster-id ...` process per node, PLAINTEXT on
+# PORT_BASE+41..43, CONTROLLER on PORT_BASE+51..53; clients (service, inputs, verifier) bootstrap from all three.
+declare -A CLUSTER_PID=()
+start_cluster() { # $1 = scenario dir
+  local dir=$1 i quorum="" cid
+  cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  for i in 1 2 3; do quorum+="${quorum:+,}$i@127.0.0.1:$((PORT_BASE + 50 + i))"; done
+  for i in 1 2 3; do
+    : > "$dir/broker-$i.out"
+    java -Xmx768m -jar "$JAR" broker --node-id "$i" --quorum "$quorum" --cluster-id "$cid" --data-dir "$dir/kafka-$i" \
+      --port $((PORT_BASE + 40 + i)) --partitions 3 --message-max-bytes 4000000 \
+      >>"$dir/broker-$i.out" 2>>"$dir/broker-$i.log" &
+    CLUSTER_PID[$i]=$!
+  done
+  BS=127.0.0.1:$((PORT_BASE + 41)),127.0.0.1:$((PORT_BASE + 42)),127.0.0.1:$((PORT_BASE + 43))
+  for _ in $(seq 1 180); do
+    [ "$(cat "$dir"/broker-?.out | grep -c '^bootstrap.servers=')" = 3 ] && return 0
+    for i in 1 2 3; do kill -0 "${CLUSTER_PID[$i]}" 2>/dev/null || { log "broker node $i exited; see $dir/broker-$i.log"; return 1; }; done
+    sleep 0.5
+  done
+  log "cluster did not start in 90 s"; return 1
+}
+
+stop_cluster() { # SIGTERM every node at once (one by one, the last would wait for a quorum that is gone)
+  [ ${#CLUSTER_PID[@]} -eq 0 ] && return
+  for i in "${!CLUSTER_PID[@]}"; do kill -TERM "${CLUSTER_PID[$i]}" 2>/dev/null; done
+  sleep 5
+  for i in "${!CLUSTER_PID[@]}"; do kill -9 "${CLUSTER_PID[$i]}" 2>/dev/null; done
+  wait 2>/dev/null
+  CLUSTER_PID=()
+  BS=127.0.0.1:$BROKER_PORT
+}
+
+kill_cluster_victim() { # $1 = scenario dir: kill -9 the transaction coordinator (see ClusterVictim.java), never restarted
+  local dir=$1 victim
+  java -cp "$JAR" load-tests/faults/ClusterVictim.java "$BS" >"$dir/victim.out" 2>"$dir/victim.log"
+  victim=$(sed -n 's/^victim=//p' "$dir/victim.out")
+  [ -n "$victim" ] && [ -n "${CLUSTER_PID[$victim]:-}" ] || { log "no victim found; see $dir/victim.log"; victim=1; }
+  log "kill -9 broker node $victim: $(grep "^node=$victim " "$dir/victim.out")"
+  kill -9 "${CLUSTER_PID[$victim]}"; wait "${CLUSTER_PID[$victim]}" 2>/dev/null; unset "CLUSTER_PID[$victim]"
+  VICTIM_NOTE="3-node cluster; kill -9 node $victim ($(grep "^node=$victim " "$dir/victim.out" | cut -d' ' -f2-), transaction coordinator), not restarted"
 }
 
 start_service() { # $1 = scenario dir, $2 = instance number
@@ -142,6 +192,42 @@ await_inputs() {
   SIM_PID=""; POISON_PID=""
 }
 
+classified_total() { # cells all running instances have classified
+  local i n=0
+  for i in "${!SVC_PID[@]}"; do n=$((n + $(classified "$i"))); done
+  echo "$n"
+}
+
+await_classified_total() { # $1 = cells, over all instances; gives up after 120 s
+  for _ in $(seq 1 240); do
+    [ "$(classified_total)" -ge "$1" ] 2>/dev/null && return 0
+    sleep 0.5
+  done
+  log "the instances did not classify $1 cells in 120 s"
+}
+
+# kill -STOP / kill -CONT faults (dynamic scope: sets run_scenario's restart_ms and fault_note). The process keeps
+# its sockets and its state and wakes with the clocks moved on, as after a long GC pause, a frozen VM or a
+# partition that heals: its peers time it out while it cannot notice.
+freeze_fault() { # $1 = scenario
+  local pid seconds what
+  await_classified_total $((CELLS / 2))
+  case "$1" in
+    service-freeze) pid=${SVC_PID[0]}; seconds=${FREEZE_S:-52}; what="instance 0 of 2" ;;
+    service-freeze-single) pid=${SVC_PID[0]}; seconds=${SINGLE_FREEZE_S:-60}; what="the only instance" ;;
+    broker-freeze) pid=$BROKER_PID; seconds=${BROKER_FREEZE_S:-40}; what="the broker" ;;
+  esac
+  log "kill -STOP $what (pid $pid) for $seconds s"
+  kill -STOP "$pid"
+  echo "stop_ms=$(now_ms)" >>"$dir/freeze.times"
+  sleep "$seconds"
+  restart_ms=$(now_ms)
+  kill -CONT "$pid"
+  echo "cont_ms=$restart_ms" >>"$dir/freeze.times"
+  log "kill -CONT $what"
+  fault_note="kill -STOP $what for $seconds s, then -CONT (recovery: first output after the -CONT)"
+}
+
 classified() { # cells the instance has classified, from its /metrics
   curl -s "http://127.0.0.1:$((PORT_BASE + 10 + $1))/metrics" | awk '/^hemastream_cells_classified_total/ {s+=$2} END {print s+0}'
 }
@@ -178,6 +264,7 @@ stop_scenario() {
   done
   SVC_PID=()
   [ -n "$BROKER_PID" ] && { kill -TERM "$BROKER_PID" 2>/dev/null; sleep 3; kill -9 "$BROKER_PID" 2>/dev/null; }
+  stop_cluster
   wait 2>/dev/null
   BROKER_PID=""
 }
@@ -196,10 +283,16 @@ run_scenario() {
   log "scenario $name"
   local started; started=$(now_ms)
   INPUT_FAILED=0
-  start_broker "$dir" || { ROWS+=("| $name | broker failed to start | | | | | | | |"); FAILED=1; stop_scenario; return; }
+  if [ "$name" = cluster-broker-kill9 ]; then
+    start_cluster "$dir" || { ROWS+=("| $name | cluster failed to start | | | | | | | |"); FAILED=1; stop_scenario; return; }
+  else
+    start_broker "$dir" || { ROWS+=("| $name | broker failed to start | | | | | | | |"); FAILED=1; stop_scenario; return; }
+  fi
   start_service "$dir" 0
   if [ "$name" = three-instances ]; then start_service "$dir" 1; start_service "$dir" 2; fi
+  [ "$name" = service-freeze ] && start_service "$dir" 1
   await_ready 0 90 || log "instance 0 not ready after 90 s (continuing)"
+  [ "$name" = service-freeze ] && { await_ready 1 90 || log "instance 1 not ready after 90 s (continuing)"; }
   start_inputs "$dir"
   case "$name" in
     baseline|poison-storm) ;;
@@ -226,6 +319,11 @@ run_scenario() {
       sleep_until_input_plus 10
       log "kill -9 instance 1, add instance 3"; kill -9 "${SVC_PID[1]}"; wait "${SVC_PID[1]}" 2>/dev/null; unset 'SVC_PID[1]'
       restart_ms=$(now_ms); start_service "$dir" 3; fault_note="3 instances; one kill -9, one added (recovery: first output of any instance after the kill)" ;;
+    cluster-broker-kill9)
+      await_classified 0 $((CELLS / 2))
+      kill_cluster_victim "$dir"; restart_ms=$(now_ms)
+      fault_note="$VICTIM_NOTE (recovery: first output after the kill)" ;;
+    service-freeze|service-freeze-single|broker-freeze) freeze_fault "$name" ;;
   esac
   [ -n "$SIM_PID" ] && await_inputs
   local verify_args=()

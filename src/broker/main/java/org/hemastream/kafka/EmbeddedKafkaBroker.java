@@ -13,13 +13,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
+import java.util.StringJoiner;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
@@ -35,7 +42,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real, single-node Apache Kafka 4.2 broker (KRaft, combined broker + controller) running inside
+ * A real Apache Kafka 4.2 broker (KRaft, combined broker + controller) running inside
  * this JVM, for {@code demo}, the {@code broker} command and the tests when no Docker engine exists.
  *
  * <p>It is Apache Kafka's own server, not a fake: storage is formatted with {@code kafka-storage}'s
@@ -43,8 +50,10 @@ import org.slf4j.LoggerFactory;
  * (PLAINTEXT for clients, CONTROLLER for the quorum, and on request a SASL_SSL listener with SCRAM-SHA-512
  * logins for tests of secured clients: {@link Settings#withSaslSsl}), keeps its log in a temporary directory that
  * {@link #close()} deletes — or in a given data directory that it keeps and restarts on, on the same
- * ports (so a broker process can be killed and restarted as a real one would), and uses replication factor 1 everywhere, so it is for development and
- * tests only — durability and availability are those of one process.
+ * ports (so a broker process can be killed and restarted as a real one would). By default it is a cluster of one
+ * and uses replication factor 1 everywhere; with a {@link Quorum} it is one node of a multi-node cluster (in this
+ * JVM: {@link #startCluster}; one per process: the {@code broker} command's {@code --node-id --quorum --cluster-id}),
+ * replicated as a small production cluster is. It is for development and tests only.
  *
  * <p>Threading: {@link #start} blocks until the broker answers {@code describeCluster} (a few
  * seconds; never call it on an event loop). The accessors are thread-safe. {@link #close()} is
@@ -72,9 +81,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @param controllerPort   CONTROLLER (KRaft quorum) port on 127.0.0.1; 0 picks a free one, or the
      *                         one an earlier run on {@code dataDir} used
      * @param saslSsl          a SASL_SSL client listener beside the PLAINTEXT one, or null (the default: none)
+     * @param quorum           this node's place in a multi-node cluster, or null (the default: a cluster of one)
      */
     public record Settings(int port, int numPartitions, int messageMaxBytes, Duration startTimeout,
-                           Map<String, String> overrides, Path dataDir, int controllerPort, SaslSslListener saslSsl) {
+                           Map<String, String> overrides, Path dataDir, int controllerPort, SaslSslListener saslSsl,
+                           Quorum quorum) {
 
         /** Kafka's own default for {@code message.max.bytes}: 1 MiB plus record-batch overhead. */
         public static final int DEFAULT_MESSAGE_MAX_BYTES = 1_048_588;
@@ -100,20 +111,24 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             if (port != 0 && port == controllerPort) {
                 throw new IllegalArgumentException("port and controller port must differ, both were " + port);
             }
+            if (quorum != null && controllerPort != 0 && controllerPort != quorum.controllerPort()) {
+                throw new IllegalArgumentException("controller port " + controllerPort + " is not node " + quorum.nodeId()
+                        + "'s port in the quorum " + quorum.voters());
+            }
         }
 
         public Settings(int port, int numPartitions, int messageMaxBytes, Duration startTimeout,
                         Map<String, String> overrides) {
-            this(port, numPartitions, messageMaxBytes, startTimeout, overrides, null, 0, null);
+            this(port, numPartitions, messageMaxBytes, startTimeout, overrides, null, 0, null, null);
         }
 
         /** Keeps the log in {@code dir} (created if missing) and restarts on it when it was formatted before. */
         public Settings withDataDir(Path dir) {
-            return new Settings(port, numPartitions, messageMaxBytes, startTimeout, overrides, dir, controllerPort, saslSsl);
+            return new Settings(port, numPartitions, messageMaxBytes, startTimeout, overrides, dir, controllerPort, saslSsl, quorum);
         }
 
         public Settings withControllerPort(int newPort) {
-            return new Settings(port, numPartitions, messageMaxBytes, startTimeout, overrides, dataDir, newPort, saslSsl);
+            return new Settings(port, numPartitions, messageMaxBytes, startTimeout, overrides, dataDir, newPort, saslSsl, quorum);
         }
 
         /** Any free port, 3 partitions, Kafka's default message size, 60 s to start. */
@@ -122,30 +137,112 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
 
         public Settings withPort(int newPort) {
-            return new Settings(newPort, numPartitions, messageMaxBytes, startTimeout, overrides, dataDir, controllerPort, saslSsl);
+            return new Settings(newPort, numPartitions, messageMaxBytes, startTimeout, overrides, dataDir, controllerPort, saslSsl, quorum);
         }
 
         public Settings withNumPartitions(int partitions) {
-            return new Settings(port, partitions, messageMaxBytes, startTimeout, overrides, dataDir, controllerPort, saslSsl);
+            return new Settings(port, partitions, messageMaxBytes, startTimeout, overrides, dataDir, controllerPort, saslSsl, quorum);
         }
 
         public Settings withMessageMaxBytes(int bytes) {
-            return new Settings(port, numPartitions, bytes, startTimeout, overrides, dataDir, controllerPort, saslSsl);
+            return new Settings(port, numPartitions, bytes, startTimeout, overrides, dataDir, controllerPort, saslSsl, quorum);
         }
 
         public Settings withStartTimeout(Duration timeout) {
-            return new Settings(port, numPartitions, messageMaxBytes, timeout, overrides, dataDir, controllerPort, saslSsl);
+            return new Settings(port, numPartitions, messageMaxBytes, timeout, overrides, dataDir, controllerPort, saslSsl, quorum);
         }
 
         /** Adds a SASL_SSL (SCRAM-SHA-512) client listener. */
         public Settings withSaslSsl(SaslSslListener listener) {
-            return new Settings(port, numPartitions, messageMaxBytes, startTimeout, overrides, dataDir, controllerPort, listener);
+            return new Settings(port, numPartitions, messageMaxBytes, startTimeout, overrides, dataDir, controllerPort, listener, quorum);
+        }
+
+        /** Runs this node as one member of a multi-node cluster ({@link Quorum}). */
+        public Settings withQuorum(Quorum newQuorum) {
+            return new Settings(port, numPartitions, messageMaxBytes, startTimeout, overrides, dataDir, controllerPort, saslSsl,
+                    newQuorum);
         }
 
         public Settings withOverride(String key, String value) {
             Map<String, String> merged = new HashMap<>(overrides);
             merged.put(key, value);
-            return new Settings(port, numPartitions, messageMaxBytes, startTimeout, merged, dataDir, controllerPort, saslSsl);
+            return new Settings(port, numPartitions, messageMaxBytes, startTimeout, merged, dataDir, controllerPort, saslSsl, quorum);
+        }
+    }
+
+    /**
+     * One node's place in a multi-node KRaft cluster on 127.0.0.1: every node is broker and controller, the
+     * controllers form a static quorum of voters, and all nodes are formatted with the same cluster ID. Replication
+     * then follows the size of the cluster — internal topics and topics created without a factor get
+     * min(3, voters) replicas and need min(2, that) in sync — so one node can die and clients go on.
+     *
+     * @param nodeId          this node's {@code node.id}, one of the voters
+     * @param controllerPorts node ID → its CONTROLLER port on 127.0.0.1, for every voter
+     * @param clusterId       the cluster ID every node is formatted with (Kafka's base64 UUID)
+     */
+    public record Quorum(int nodeId, Map<Integer, Integer> controllerPorts, String clusterId) {
+        public Quorum {
+            controllerPorts = Collections.unmodifiableMap(new TreeMap<>(controllerPorts));
+            if (!controllerPorts.containsKey(nodeId)) {
+                throw new IllegalArgumentException("node " + nodeId + " is not one of the quorum's voters "
+                        + controllerPorts.keySet());
+            }
+            controllerPorts.forEach((id, p) -> {
+                if (id < 0 || p < 1 || p > 65_535) {
+                    throw new IllegalArgumentException("quorum voter " + id + "@" + HOST + ":" + p
+                            + " needs a node ID >= 0 and a port 1..65535");
+                }
+            });
+            if (Set.copyOf(controllerPorts.values()).size() != controllerPorts.size()) {
+                throw new IllegalArgumentException("quorum voters must have distinct ports: " + controllerPorts);
+            }
+            try {
+                Uuid.fromString(Objects.requireNonNull(clusterId, "clusterId"));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("cluster ID must be a Kafka base64 UUID (22 characters, e.g. "
+                        + Uuid.randomUuid() + "), was '" + clusterId + "'", e);
+            }
+        }
+
+        /**
+         * Parses {@code controller.quorum.voters} syntax, {@code 1@127.0.0.1:9093,2@127.0.0.1:9094,...}; the embedded
+         * broker listens only on 127.0.0.1, so every voter must be there.
+         */
+        public static Quorum parse(int nodeId, String voters, String clusterId) {
+            Map<Integer, Integer> ports = new TreeMap<>();
+            for (String voter : voters.split(",")) {
+                String v = voter.strip();
+                int at = v.indexOf('@');
+                int colon = v.lastIndexOf(':');
+                if (at < 1 || colon < at || !v.substring(at + 1, colon).equals(HOST)) {
+                    throw new IllegalArgumentException("quorum voter '" + v + "' must look like ID@" + HOST + ":PORT");
+                }
+                try {
+                    if (ports.put(Integer.parseInt(v.substring(0, at)), Integer.parseInt(v.substring(colon + 1))) != null) {
+                        throw new IllegalArgumentException("quorum voter ID " + v.substring(0, at) + " appears twice");
+                    }
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("quorum voter '" + v + "' must look like ID@" + HOST + ":PORT", e);
+                }
+            }
+            return new Quorum(nodeId, ports, clusterId);
+        }
+
+        /** {@code controller.quorum.voters}. */
+        public String voters() {
+            StringJoiner joined = new StringJoiner(",");
+            controllerPorts.forEach((id, p) -> joined.add(id + "@" + HOST + ":" + p));
+            return joined.toString();
+        }
+
+        /** This node's CONTROLLER port. */
+        public int controllerPort() {
+            return controllerPorts.get(nodeId);
+        }
+
+        /** Replicas of internal topics and of topics created without a factor: min(3, nodes). */
+        public int replicationFactor() {
+            return Math.min(3, controllerPorts.size());
         }
     }
 
@@ -233,7 +330,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         KafkaRaftServer server = null;
         int saslSslPort = -1;
         try {
-            int controllerPort = settings.controllerPort() != 0 ? settings.controllerPort() : portOf(previous, "CONTROLLER", 0);
+            int controllerPort = settings.quorum() != null ? settings.quorum().controllerPort()
+                    : settings.controllerPort() != 0 ? settings.controllerPort() : portOf(previous, "CONTROLLER", 0);
             controllerPort = controllerPort == 0 ? freePort() : controllerPort;
             if (settings.saslSsl() != null) {
                 saslSslPort = settings.saslSsl().port() != 0 ? settings.saslSsl().port() : portOf(previous, "SASL_SSL", 0);
@@ -244,13 +342,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 props.store(out, "hemastream embedded Kafka broker");
             }
             if (!restarted) {
-                formatStorage(configFile, settings.saslSsl());
+                formatStorage(configFile, settings.saslSsl(),
+                        settings.quorum() != null ? settings.quorum().clusterId() : Uuid.randomUuid().toString());
             }
 
             server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
             server.startup();
             String bootstrap = HOST + ":" + port;
-            awaitAnswer(bootstrap, settings.startTimeout());
+            awaitAnswer(bootstrap, settings.quorum() != null ? settings.quorum().controllerPorts().size() : 1,
+                    settings.startTimeout());
 
             Duration startupTime = Duration.ofNanos(System.nanoTime() - started);
             log.info("embedded Kafka broker ready on {} in {} ms (log dir {}, {})",
@@ -273,8 +373,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     static Properties brokerProperties(Settings settings, Path logDir, int port, int controllerPort, int saslSslPort) {
         Properties p = new Properties();
         p.setProperty("process.roles", "broker,controller");
-        p.setProperty("node.id", Integer.toString(NODE_ID));
-        p.setProperty("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
+        Quorum quorum = settings.quorum();
+        p.setProperty("node.id", Integer.toString(quorum != null ? quorum.nodeId() : NODE_ID));
+        p.setProperty("controller.quorum.voters", quorum != null ? quorum.voters() : NODE_ID + "@" + HOST + ":" + controllerPort);
         p.setProperty("listeners", "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort);
         p.setProperty("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port);
         p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
@@ -287,14 +388,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.setProperty("num.partitions", Integer.toString(settings.numPartitions()));
         p.setProperty("message.max.bytes", Integer.toString(settings.messageMaxBytes()));
         p.setProperty("replica.fetch.max.bytes", Integer.toString(Math.max(1_048_576, settings.messageMaxBytes())));
-        // One node: every internal topic must live with replication factor 1.
-        p.setProperty("default.replication.factor", "1");
-        p.setProperty("min.insync.replicas", "1");
-        p.setProperty("offsets.topic.replication.factor", "1");
-        p.setProperty("transaction.state.log.replication.factor", "1");
-        p.setProperty("transaction.state.log.min.isr", "1");
-        p.setProperty("share.coordinator.state.topic.replication.factor", "1");
-        p.setProperty("share.coordinator.state.topic.min.isr", "1");
+        // One node: every internal topic must live with replication factor 1. A cluster: min(3, nodes), and
+        // min(2, that) in sync, so the consumer offsets and the transaction log survive one node's death.
+        String factor = Integer.toString(quorum != null ? quorum.replicationFactor() : 1);
+        String minIsr = Integer.toString(quorum != null ? Math.min(2, quorum.replicationFactor()) : 1);
+        p.setProperty("default.replication.factor", factor);
+        p.setProperty("min.insync.replicas", minIsr);
+        p.setProperty("offsets.topic.replication.factor", factor);
+        p.setProperty("transaction.state.log.replication.factor", factor);
+        p.setProperty("transaction.state.log.min.isr", minIsr);
+        p.setProperty("share.coordinator.state.topic.replication.factor", factor);
+        p.setProperty("share.coordinator.state.topic.min.isr", minIsr);
         // Fewer internal partitions than the production default of 50: faster first group join.
         p.setProperty("offsets.topic.num.partitions", "5");
         p.setProperty("transaction.state.log.num.partitions", "5");
@@ -321,9 +425,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.setProperty(prefix + "ssl.key.password", l.keyStorePassword());
     }
 
-    private static void formatStorage(Path configFile, SaslSslListener saslSsl) {
+    private static void formatStorage(Path configFile, SaslSslListener saslSsl, String clusterId) {
         ByteArrayOutputStream output = new ByteArrayOutputStream();
-        List<String> args = new ArrayList<>(List.of("format", "--cluster-id", Uuid.randomUuid().toString(),
+        List<String> args = new ArrayList<>(List.of("format", "--cluster-id", clusterId,
                 "--config", configFile.toString()));
         if (saslSsl != null) {
             saslSsl.scramUsers().forEach((user, password) -> {
@@ -344,7 +448,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
-    private static void awaitAnswer(String bootstrap, Duration timeout) {
+    /** Waits until the broker at {@code bootstrap} reports {@code brokers} live brokers (itself, and a cluster's others). */
+    private static void awaitAnswer(String bootstrap, int brokers, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<String, Object> config = Map.of(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
@@ -356,9 +461,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             while (System.nanoTime() < deadline) {
                 long leftMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
                 try {
-                    if (!admin.describeCluster().nodes().get(Math.min(leftMs, 5_000), TimeUnit.MILLISECONDS).isEmpty()) {
+                    if (admin.describeCluster().nodes().get(Math.min(leftMs, 5_000), TimeUnit.MILLISECONDS).size() >= brokers) {
                         return;
                     }
+                    sleep(50);
                 } catch (ExecutionException | TimeoutException e) {
                     last = e;
                     sleep(50);
@@ -368,8 +474,85 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 }
             }
         }
-        throw new IllegalStateException("embedded Kafka broker on " + bootstrap + " did not answer describeCluster within "
-                + timeout.toMillis() + " ms" + (last == null ? "" : ": " + last.getMessage()), last);
+        throw new IllegalStateException("embedded Kafka broker on " + bootstrap + " did not report " + brokers
+                + " live broker(s) within " + timeout.toMillis() + " ms" + (last == null ? "" : ": " + last.getMessage()), last);
+    }
+
+    /**
+     * Starts an {@code nodes}-node cluster in this JVM ({@link Quorum}: free ports, a new cluster ID, each node
+     * {@code settings} otherwise) and waits until every node reports all of them live. The nodes start together —
+     * none answers before a majority of the quorum is up — and are returned in node ID order (1..nodes); the
+     * caller closes them with {@link #closeCluster}. For tests of replication and of a broker's death; {@code settings} must not name ports
+     * or a data directory.
+     */
+    public static List<EmbeddedKafkaBroker> startCluster(int nodes, Settings settings) {
+        if (nodes < 1) {
+            throw new IllegalArgumentException("a cluster needs at least one node, was " + nodes);
+        }
+        if (settings.port() != 0 || settings.controllerPort() != 0 || settings.dataDir() != null || settings.saslSsl() != null) {
+            throw new IllegalArgumentException("startCluster picks each node's ports and directory itself: " + settings);
+        }
+        Map<Integer, Integer> controllerPorts = new TreeMap<>();
+        for (int id = 1; id <= nodes; id++) {
+            controllerPorts.put(id, freePort());
+        }
+        String clusterId = Uuid.randomUuid().toString();
+        ExecutorService starters = Executors.newFixedThreadPool(nodes, r -> new Thread(r, "embedded-kafka-cluster-start"));
+        List<Future<EmbeddedKafkaBroker>> starting = new ArrayList<>();
+        try {
+            for (int id : controllerPorts.keySet()) {
+                Settings node = settings.withQuorum(new Quorum(id, controllerPorts, clusterId));
+                starting.add(starters.submit(() -> startOnce(node)));
+            }
+            List<EmbeddedKafkaBroker> started = new ArrayList<>();
+            RuntimeException failure = null;
+            for (Future<EmbeddedKafkaBroker> f : starting) {
+                try {
+                    started.add(f.get());
+                } catch (ExecutionException e) {
+                    failure = failure != null ? failure : new IllegalStateException("embedded Kafka cluster of " + nodes
+                            + " nodes failed to start: " + e.getCause().getMessage(), e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    failure = new IllegalStateException("interrupted while starting an embedded Kafka cluster", e);
+                }
+            }
+            if (failure != null) {
+                started.forEach(EmbeddedKafkaBroker::close);
+                throw failure;
+            }
+            return List.copyOf(started);
+        } finally {
+            starters.shutdownNow();
+        }
+    }
+
+    /**
+     * Closes the nodes of a cluster all at once. One after another would leave the last node without a quorum
+     * majority, and its controlled shutdown would wait minutes for a controller that can no longer be elected.
+     */
+    public static void closeCluster(List<EmbeddedKafkaBroker> cluster) {
+        List<Thread> closing = new ArrayList<>();
+        for (EmbeddedKafkaBroker node : cluster) {
+            Thread t = new Thread(node::close, "embedded-kafka-cluster-close");
+            t.start();
+            closing.add(t);
+        }
+        for (Thread t : closing) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while closing an embedded Kafka cluster", e);
+            }
+        }
+    }
+
+    /** {@code host:port,...} of every node, for clients' {@code bootstrap.servers}. */
+    public static String bootstrapServers(List<EmbeddedKafkaBroker> cluster) {
+        StringJoiner joined = new StringJoiner(",");
+        cluster.forEach(node -> joined.add(node.bootstrapServers()));
+        return joined.toString();
     }
 
     /** {@code host:port} for clients' {@code bootstrap.servers}. */

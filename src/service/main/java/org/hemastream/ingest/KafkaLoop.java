@@ -391,6 +391,14 @@ public final class KafkaLoop implements Runnable {
                 }
                 ownedNumbers.add(tp.partition());
             }
+            if (!fresh.isEmpty()) {
+                // The previous owner may be a zombie (frozen past its session, woken) with a transaction open that
+                // commits these partitions' offsets and state together: Kafka answers committed() only once no
+                // such transaction is pending (KIP-447). Restoring first would read the changelog without that
+                // transaction's state, then resume after its offsets: the unit's cells missing from their
+                // specimens, which never complete (the fault suite's service-freeze).
+                committedOffsets();
+            }
             List<SpecimenState> restored = changelogReader.restore(fresh);
             Set<OffsetLedger.Partition> ps = plain(partitions);
             poster.post(() -> listener.assigned(ps, restored));

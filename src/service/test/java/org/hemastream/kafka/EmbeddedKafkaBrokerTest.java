@@ -125,4 +125,35 @@ class EmbeddedKafkaBrokerTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("message.max.bytes");
     }
+
+    @Test
+    void aQuorumNodeGetsItsIdTheVotersAndReplicationOfAThreeNodeCluster() {
+        String clusterId = org.apache.kafka.common.Uuid.randomUuid().toString();
+        EmbeddedKafkaBroker.Quorum quorum = EmbeddedKafkaBroker.Quorum.parse(2,
+                "1@127.0.0.1:19501, 2@127.0.0.1:19502,3@127.0.0.1:19503", clusterId);
+        java.util.Properties p = EmbeddedKafkaBroker.brokerProperties(EmbeddedKafkaBroker.Settings.defaults().withQuorum(quorum),
+                Path.of("/tmp/x"), 19402, quorum.controllerPort(), -1);
+
+        assertThat(p).containsEntry("node.id", "2")
+                .containsEntry("controller.quorum.voters", "1@127.0.0.1:19501,2@127.0.0.1:19502,3@127.0.0.1:19503")
+                .containsEntry("listeners", "PLAINTEXT://127.0.0.1:19402,CONTROLLER://127.0.0.1:19502")
+                .containsEntry("default.replication.factor", "3").containsEntry("min.insync.replicas", "2")
+                .containsEntry("transaction.state.log.replication.factor", "3").containsEntry("transaction.state.log.min.isr", "2")
+                .containsEntry("offsets.topic.replication.factor", "3");
+        assertThat(EmbeddedKafkaBroker.brokerProperties(EmbeddedKafkaBroker.Settings.defaults(), Path.of("/tmp/x"), 19402, 19403, -1))
+                .as("the single-node default is unchanged")
+                .containsEntry("node.id", "1").containsEntry("controller.quorum.voters", "1@127.0.0.1:19403")
+                .containsEntry("default.replication.factor", "1").containsEntry("transaction.state.log.min.isr", "1");
+    }
+
+    @Test
+    void aQuorumRefusesANodeOutsideItOtherHostsAndABadClusterId() {
+        String clusterId = org.apache.kafka.common.Uuid.randomUuid().toString();
+        assertThatThrownBy(() -> EmbeddedKafkaBroker.Quorum.parse(4, "1@127.0.0.1:19501,2@127.0.0.1:19502", clusterId))
+                .hasMessageContaining("node 4 is not one of the quorum's voters");
+        assertThatThrownBy(() -> EmbeddedKafkaBroker.Quorum.parse(1, "1@10.0.0.5:19501", clusterId))
+                .hasMessageContaining("must look like ID@127.0.0.1:PORT");
+        assertThatThrownBy(() -> EmbeddedKafkaBroker.Quorum.parse(1, "1@127.0.0.1:19501", "not-a-uuid"))
+                .hasMessageContaining("cluster ID");
+    }
 }

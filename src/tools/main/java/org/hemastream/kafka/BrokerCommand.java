@@ -26,13 +26,19 @@ import picocli.CommandLine.Spec;
  * data is kept, and a broker started again on that directory (after a stop or a {@code kill -9})
  * restarts on its own log at the same address — what the fault suite needs to take a broker away
  * and bring it back.
+ *
+ * <p>With {@code --node-id}, {@code --quorum} and {@code --cluster-id} the process is one node of a multi-node
+ * cluster ({@link EmbeddedKafkaBroker.Quorum}); it prints its line once all the quorum's nodes are live and the
+ * topics exist with min(3, nodes) replicas — what the fault suite needs to kill a broker for good.
  */
 @Command(name = "broker", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run a single-node Apache Kafka broker (KRaft) in this JVM on 127.0.0.1, "
                 + "with hemastream's topics, until Ctrl-C or SIGTERM.",
                 "Prints one line to stdout: bootstrap.servers=<host:port>.",
                 "Data is deleted on exit, unless --data-dir is given: then it is kept, and a broker started again on the "
-                        + "same directory restarts on its data, on the ports the earlier run used."})
+                        + "same directory restarts on its data, on the ports the earlier run used.",
+                "With --node-id, --quorum and --cluster-id: one node of a multi-node cluster (start every node; each "
+                        + "prints its line once all are live)."})
 public final class BrokerCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(BrokerCommand.class);
@@ -63,6 +69,18 @@ public final class BrokerCommand implements Callable<Integer> {
             description = "Largest record batch the broker accepts, bytes (default: ${DEFAULT-VALUE}).")
     int messageMaxBytes;
 
+    @Option(names = "--node-id", description = "This node's ID in a multi-node cluster (needs --quorum and --cluster-id).")
+    Integer nodeId;
+
+    @Option(names = "--quorum", paramLabel = "ID@127.0.0.1:PORT,...",
+            description = "Every node's CONTROLLER address, as Kafka's controller.quorum.voters; this node's entry sets its "
+                    + "controller port.")
+    String quorum;
+
+    @Option(names = "--cluster-id", paramLabel = "UUID",
+            description = "Cluster ID, the same on every node (Kafka's base64 UUID, e.g. from kafka-storage random-uuid).")
+    String clusterId;
+
     @Override
     public Integer call() throws InterruptedException {
         if (partitions < 1) {
@@ -75,6 +93,10 @@ public final class BrokerCommand implements Callable<Integer> {
                 .withMessageMaxBytes(messageMaxBytes)
                 .withControllerPort(controllerPort)
                 .withDataDir(dataDir);
+        EmbeddedKafkaBroker.Quorum cluster = quorum();
+        if (cluster != null) {
+            settings = settings.withQuorum(cluster);
+        }
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(settings);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -85,7 +107,7 @@ public final class BrokerCommand implements Callable<Integer> {
 
         Topics topics = Topics.defaults();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-            topics.ensureTopics(admin, partitions, (short) 1);
+            topics.ensureTopics(admin, partitions, Replication.of(cluster == null ? 1 : cluster.replicationFactor()));
         } catch (RuntimeException e) {
             broker.close(); // its threads are not daemons: they would keep the JVM alive
             throw e;
@@ -97,5 +119,22 @@ public final class BrokerCommand implements Callable<Integer> {
         out.flush();
         stopped.await();
         return 0;
+    }
+
+    private EmbeddedKafkaBroker.Quorum quorum() {
+        if (nodeId == null && quorum == null && clusterId == null) {
+            return null;
+        }
+        if (nodeId == null || quorum == null || clusterId == null) {
+            throw new ParameterException(spec.commandLine(), "--node-id, --quorum and --cluster-id go together");
+        }
+        if (controllerPort != 0) {
+            throw new ParameterException(spec.commandLine(), "--controller-port: with --quorum, this node's entry there sets it");
+        }
+        try {
+            return EmbeddedKafkaBroker.Quorum.parse(nodeId, quorum, clusterId);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--quorum/--node-id/--cluster-id: " + e.getMessage());
+        }
     }
 }
