@@ -47,7 +47,7 @@ class ServiceJarIT {
     private static final String ARCH = System.getProperty("hemastream.serviceJar.arch", "x64");
     /** The folder names each bundled library uses for the jar's architecture. */
     private static final Pattern LINUX_OF_ARCH = Pattern.compile("(?i).*linux[-/]("
-            + (ARCH.equals("aarch64") ? "aarch64" : "x64|amd64|x86_64") + ")/[^/]+");
+            + (ARCH.equals("aarch64") ? "aarch64" : "x64|amd64|x86_64|x86-64") + ")/[^/]+");
     private static final Pattern NATIVE = Pattern.compile("(?i).*(\\.so|\\.dll|\\.dylib|\\.jnilib|\\.a|\\.dsym/.*)$");
 
     @Test
@@ -79,9 +79,11 @@ class ServiceJarIT {
                 .allMatch(e -> LINUX_OF_ARCH.matcher(e).matches());
         String ort = ARCH.equals("aarch64") ? "linux-aarch64" : "linux-x64";
         String lightgbm = ARCH.equals("aarch64") ? "aarch64" : "x86_64";
+        String jna = ARCH.equals("aarch64") ? "linux-aarch64" : "linux-x86-64";
         assertThat(natives).contains(
                 "ai/onnxruntime/native/" + ort + "/libonnxruntime.so",
-                "lightgbm4j/linux/" + lightgbm + "/lib_lightgbm.so");
+                "lightgbm4j/linux/" + lightgbm + "/lib_lightgbm.so",
+                "com/sun/jna/" + jna + "/libjnidispatch.so");
     }
 
     @Test
