@@ -2,11 +2,8 @@ package org.hemastream.deploy;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import org.hemastream.config.Defaults;
 import org.hemastream.config.ServiceConfig;
 import org.hemastream.config.Settings;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
@@ -29,14 +26,6 @@ class DeployConfigurationTest {
 
     @TempDir
     Path tmp;
-
-    @BeforeEach
-    void needsTheSecurityKeys() {
-        // http.auth.tokenFile, logging.* and topics.replicationFactor=auto come with issue 9's security work
-        // (branch security); until it is merged this build cannot read the deployment's settings.
-        Assumptions.assumeTrue(Defaults.VALUES.containsKey("http.auth.tokenFile"),
-                "the service's security settings are not in this build");
-    }
 
     @Test
     void theKubernetesConfigMapAndPodEnvironmentAreValidSettings() throws Exception {
