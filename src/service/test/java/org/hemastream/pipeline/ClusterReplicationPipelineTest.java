@@ -9,7 +9,6 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -26,9 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -89,18 +86,7 @@ class ClusterReplicationPipelineTest {
 
                 try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap,
                         "acks", "all"), new StringSerializer(), new ByteArraySerializer())) {
-                    send(producer, t.cbc(), specimen, Map.of("schemaVersion", 1, "type", "cbc-result", "specimenId", specimen,
-                            "measuredAt", Instant.now().toString(), "flags", List.of("Blasts?"),
-                            "parameters", Map.of("WBC", Map.of("value", 21.4, "unit", "10^3/uL"))));
-                    for (int i = 0; i < cells.size(); i++) {
-                        send(producer, t.captures(), specimen, Map.of("schemaVersion", 1, "type", "cell-image",
-                                "specimenId", specimen, "slideId", specimen + "-S1", "cellId", specimen + "-S1-" + i,
-                                "capturedAt", Instant.now().toString(),
-                                "image", Base64.getEncoder().encodeToString(cells.get(i).jpeg())));
-                    }
-                    send(producer, t.captures(), specimen, Map.of("schemaVersion", 1, "type", "slide-complete",
-                            "specimenId", specimen, "slideId", specimen + "-S1", "cellCount", cells.size(),
-                            "completedAt", Instant.now().toString()));
+                    RawSpecimen.send(producer, t, specimen, cells);
                 }
                 try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
                         "group.id", "cluster-reader", "auto.offset.reset", "earliest", "isolation.level", "read_committed"),
@@ -124,10 +110,5 @@ class ClusterReplicationPipelineTest {
         } finally {
             EmbeddedKafkaBroker.closeCluster(cluster);
         }
-    }
-
-    private void send(KafkaProducer<String, byte[]> producer, String topic, String key, Map<String, Object> event)
-            throws Exception {
-        producer.send(new ProducerRecord<>(topic, key, mapper.writeValueAsBytes(event))).get(30, TimeUnit.SECONDS);
     }
 }

@@ -7,7 +7,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -26,9 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,18 +94,7 @@ class SaslSslPipelineTest {
                 try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(analyzer, new StringSerializer(),
                         new ByteArraySerializer())) {
                     ServiceConfig.TopicsConfig t = config.topics();
-                    send(producer, t.cbc(), specimen, Map.of("schemaVersion", 1, "type", "cbc-result", "specimenId", specimen,
-                            "measuredAt", Instant.now().toString(), "flags", List.of("Blasts?"),
-                            "parameters", Map.of("WBC", Map.of("value", 21.4, "unit", "10^3/uL"))));
-                    for (int i = 0; i < cells.size(); i++) {
-                        send(producer, t.captures(), specimen, Map.of("schemaVersion", 1, "type", "cell-image",
-                                "specimenId", specimen, "slideId", specimen + "-S1", "cellId", specimen + "-S1-" + i,
-                                "capturedAt", Instant.now().toString(),
-                                "image", Base64.getEncoder().encodeToString(cells.get(i).jpeg())));
-                    }
-                    send(producer, t.captures(), specimen, Map.of("schemaVersion", 1, "type", "slide-complete",
-                            "specimenId", specimen, "slideId", specimen + "-S1", "cellCount", cells.size(),
-                            "completedAt", Instant.now().toString()));
+                    RawSpecimen.send(producer, t, specimen, cells);
                 }
                 Map<String, Object> reader = new HashMap<>(analyzer);
                 reader.put("group.id", "sasl-reader");
@@ -161,11 +147,6 @@ class SaslSslPipelineTest {
             assertThat(logs.lines()).as("the alert is logged under a pseudonym")
                     .anyMatch(l -> l.matches(".*blast alert final specimen id:[0-9a-f]{12}.*"));
         }
-    }
-
-    private void send(KafkaProducer<String, byte[]> producer, String topic, String key, Map<String, Object> event)
-            throws Exception {
-        producer.send(new ProducerRecord<>(topic, key, mapper.writeValueAsBytes(event))).get(30, TimeUnit.SECONDS);
     }
 
     /** A client of the SASL_SSL listener with its own login, configured directly (as the lab's own tools would be). */
